@@ -1,0 +1,8 @@
+"""LangChain integration for Qwen models on Alibaba Cloud Model Studio (DashScope)."""
+
+from langchain_qwen._version import __version__
+from langchain_qwen.catalog import ModelInfo, list_models, lookup
+from langchain_qwen.chat_models import ChatQwen
+from langchain_qwen.regions import REGIONS
+
+__all__ = ["REGIONS", "ChatQwen", "ModelInfo", "__version__", "list_models", "lookup"]

@@ -1,0 +1,537 @@
+"""The model catalogue: which Qwen models exist, where, and what they can do.
+
+The facts live in `data/models.json`, each entry with its source and date; this
+module loads them once (lazily, so importing it stays cheap), validates them,
+and answers questions about them: resolve a name or snapshot to its entry,
+check a name against a region with helpful suggestions, list the models of a
+region, and describe a model as a LangChain model profile.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+Thinking = Literal["none", "optional_off", "optional_on", "always"]
+"""How a model thinks.
+
+`none`: never (the model rejects `enable_thinking`); `optional_off` and
+`optional_on`: a hybrid model whose thinking is off or on unless the request
+says otherwise; `always`: a thinking-only model (it rejects
+`enable_thinking: false`).
+"""
+
+Kind = Literal["commercial", "open_source", "third_party"]
+"""Who makes the model: Alibaba's hosted-only models, open weights, or others."""
+
+REGIONS: tuple[str, ...] = (
+    "singapore",
+    "us",
+    "beijing",
+    "hongkong",
+    "frankfurt",
+    "tokyo",
+)
+"""The canonical region names the catalogue uses (aliases live in `regions`)."""
+
+SCHEMA_VERSION = 1
+
+# The fields every entry must carry, with the JSON types they must have. Listing
+# them here (rather than trusting the file) turns a hand-edit mistake into a
+# clear error on first use instead of a wrong answer later.
+_BOOL_FIELDS = (
+    "tools",
+    "tool_choice_required",
+    "image_inputs",
+    "video_inputs",
+    "audio_inputs",
+    "thinking_budget",
+    "preserve_thinking",
+    "stream_only",
+    "thinking_requires_stream",
+    "json_object",
+    "json_schema",
+    "n_gt_1",
+    "partial",
+)
+_STR_FIELDS = ("name", "family", "kind", "thinking", "source", "date")
+_OPTIONAL_INT_FIELDS = ("context_window", "max_output_tokens")
+_SNAPSHOT_FORMS = ("latest", "dated", "legacy")
+_REQUIRED_FIELDS = frozenset(
+    (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
+)
+
+# Snapshot suffixes. Each match is checked as a real calendar date too, so a
+# typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
+_DATED = re.compile(r"^(?P<base>.+)-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
+_LEGACY = re.compile(r"^(?P<base>.+)-(?P<m>\d{2})(?P<d>\d{2})$")
+_US_SUFFIX = "-us"
+_LATEST_SUFFIX = "-latest"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the catalogue knows about one model alias and its snapshots.
+
+    Attributes:
+        name: The alias users type, e.g. `"qwen-plus"`.
+        family: A human family name, e.g. `"Qwen-Plus"`.
+        kind: `"commercial"`, `"open_source"` or `"third_party"`.
+        regions: Canonical names of the regions that offer the model.
+        latest: Whether `<name>-latest` exists.
+        dated: Whether dated snapshots `<name>-YYYY-MM-DD` exist (for a `-us`
+            alias: `<base>-YYYY-MM-DD-us`).
+        legacy: Whether short snapshot aliases `<name>-MMDD` exist.
+        tools: Whether the model supports function calling.
+        tool_choice_required: Whether it accepts `tool_choice: "required"`.
+        image_inputs: Whether it accepts images.
+        video_inputs: Whether it accepts video (frames or files).
+        audio_inputs: Whether it accepts audio.
+        thinking: How it thinks; see `Thinking`.
+        thinking_budget: Whether it accepts `thinking_budget`.
+        preserve_thinking: Whether it accepts `preserve_thinking`.
+        stream_only: Whether it rejects every non-streamed call.
+        thinking_requires_stream: Whether a non-streamed call with thinking on
+            is rejected.
+        json_object: Whether `response_format` `json_object` is supported.
+        json_schema: Whether `response_format` `json_schema` is supported.
+        n_gt_1: Whether `n` may be 2 to 4.
+        partial: Whether prefix continuation (`partial: true`) is supported.
+        context_window: The context window in tokens, if known.
+        max_output_tokens: The output limit in tokens, if known.
+        source: A short citation of the facts above.
+        date: The date (YYYY-MM-DD) at which the cited sources were current.
+    """
+
+    name: str
+    family: str
+    kind: Kind
+    regions: frozenset[str]
+    latest: bool
+    dated: bool
+    legacy: bool
+    tools: bool
+    tool_choice_required: bool
+    image_inputs: bool
+    video_inputs: bool
+    audio_inputs: bool
+    thinking: Thinking
+    thinking_budget: bool
+    preserve_thinking: bool
+    stream_only: bool
+    thinking_requires_stream: bool
+    json_object: bool
+    json_schema: bool
+    n_gt_1: bool
+    partial: bool
+    context_window: int | None
+    max_output_tokens: int | None
+    source: str
+    date: str
+
+    @property
+    def thinking_default(self) -> bool:
+        """Whether the model thinks when the request does not say."""
+        return self.thinking in ("optional_on", "always")
+
+    @property
+    def can_think(self) -> bool:
+        """Whether the model can produce reasoning at all."""
+        return self.thinking != "none"
+
+
+def _fail(where: str, problem: str) -> ValueError:
+    return ValueError(
+        f"Invalid model catalogue (langchain_qwen/data/models.json): {where}: {problem}"
+    )
+
+
+def _entry_from_json(raw: Any, index: int) -> ModelInfo:
+    """Build one `ModelInfo` from a JSON entry, checking every field.
+
+    Args:
+        raw: The decoded JSON entry.
+        index: Its position, for error messages.
+
+    Returns:
+        The entry as a `ModelInfo`.
+
+    Raises:
+        ValueError: If a field is missing, unknown or of the wrong type.
+    """
+    if not isinstance(raw, dict):
+        raise _fail(f"models[{index}]", "an entry must be an object")
+    where = f"models[{index}] ({raw.get('name', '?')!r})"
+    missing = _REQUIRED_FIELDS - raw.keys()
+    if missing:
+        raise _fail(where, f"missing fields {sorted(missing)}")
+    unknown = raw.keys() - _REQUIRED_FIELDS
+    if unknown:
+        raise _fail(where, f"unknown fields {sorted(unknown)}")
+    for key in _BOOL_FIELDS:
+        if not isinstance(raw[key], bool):
+            raise _fail(where, f"{key!r} must be true or false")
+    for key in _STR_FIELDS:
+        if not isinstance(raw[key], str) or not raw[key]:
+            raise _fail(where, f"{key!r} must be a non-empty string")
+    for key in _OPTIONAL_INT_FIELDS:
+        value = raw[key]
+        # bool is a subclass of int: reject it explicitly.
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            raise _fail(where, f"{key!r} must be a positive integer or null")
+    if raw["kind"] not in get_args(Kind):
+        raise _fail(where, f"kind {raw['kind']!r} is not one of {get_args(Kind)}")
+    if raw["thinking"] not in get_args(Thinking):
+        raise _fail(
+            where, f"thinking {raw['thinking']!r} is not one of {get_args(Thinking)}"
+        )
+    regions = raw["regions"]
+    if not isinstance(regions, list) or not regions:
+        raise _fail(where, "'regions' must be a non-empty list")
+    bad = [r for r in regions if r not in REGIONS]
+    if bad:
+        raise _fail(where, f"unknown regions {bad}; valid: {', '.join(REGIONS)}")
+    snapshots = raw["snapshots"]
+    if (
+        not isinstance(snapshots, dict)
+        or set(snapshots) != set(_SNAPSHOT_FORMS)
+        or not all(isinstance(v, bool) for v in snapshots.values())
+    ):
+        raise _fail(where, f"'snapshots' must map {list(_SNAPSHOT_FORMS)} to booleans")
+    try:
+        datetime.date.fromisoformat(raw["date"])
+    except ValueError:
+        raise _fail(where, f"date {raw['date']!r} is not YYYY-MM-DD") from None
+    return ModelInfo(
+        name=raw["name"],
+        family=raw["family"],
+        kind=raw["kind"],
+        regions=frozenset(regions),
+        latest=snapshots["latest"],
+        dated=snapshots["dated"],
+        legacy=snapshots["legacy"],
+        tools=raw["tools"],
+        tool_choice_required=raw["tool_choice_required"],
+        image_inputs=raw["image_inputs"],
+        video_inputs=raw["video_inputs"],
+        audio_inputs=raw["audio_inputs"],
+        thinking=raw["thinking"],
+        thinking_budget=raw["thinking_budget"],
+        preserve_thinking=raw["preserve_thinking"],
+        stream_only=raw["stream_only"],
+        thinking_requires_stream=raw["thinking_requires_stream"],
+        json_object=raw["json_object"],
+        json_schema=raw["json_schema"],
+        n_gt_1=raw["n_gt_1"],
+        partial=raw["partial"],
+        context_window=raw["context_window"],
+        max_output_tokens=raw["max_output_tokens"],
+        source=raw["source"],
+        date=raw["date"],
+    )
+
+
+def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
+    """Validate a decoded catalogue document and index it by alias.
+
+    Args:
+        data: The decoded `models.json` document.
+
+    Returns:
+        A read-only mapping from alias to `ModelInfo`.
+
+    Raises:
+        ValueError: If the document does not follow the catalogue schema.
+    """
+    if not isinstance(data, dict):
+        raise _fail("document", "the top level must be an object")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise _fail(
+            "schema_version",
+            f"expected {SCHEMA_VERSION}, got {data.get('schema_version')!r}",
+        )
+    if tuple(data.get("regions", ())) != REGIONS:
+        raise _fail("regions", f"expected {list(REGIONS)}, got {data.get('regions')!r}")
+    models = data.get("models")
+    if not isinstance(models, list) or not models:
+        raise _fail("models", "must be a non-empty list")
+    index: dict[str, ModelInfo] = {}
+    for i, raw in enumerate(models):
+        info = _entry_from_json(raw, i)
+        if info.name in index:
+            raise _fail(f"models[{i}]", f"duplicate name {info.name!r}")
+        index[info.name] = info
+    return MappingProxyType(index)
+
+
+@functools.cache
+def _catalog() -> Mapping[str, ModelInfo]:
+    # importlib.resources reads the file from a wheel or a zip as well as from a
+    # source checkout; the cache makes the parse happen once, on first use.
+    text = (
+        resources.files("langchain_qwen.data")
+        .joinpath("models.json")
+        .read_text(encoding="utf-8")
+    )
+    return parse_catalog(json.loads(text))
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_snapshot(model: str) -> tuple[str, str] | None:
+    """Split a snapshot name into its stem and a well-formed snapshot suffix.
+
+    Returns:
+        `(stem, suffix)` where suffix is `-latest`, `-YYYY-MM-DD`, `-MMDD` or
+        `-YYYY-MM-DD-us` (then the alias is `stem + "-us"`), or `None` when the
+        name ends in none of them (or in a date that does not exist).
+    """
+    if model.endswith(_LATEST_SUFFIX):
+        return model.removesuffix(_LATEST_SUFFIX), _LATEST_SUFFIX
+    # US-only snapshots put the date before the region suffix:
+    # qwen-plus-us -> qwen-plus-2025-12-01-us.
+    us = model.endswith(_US_SUFFIX)
+    dated = _DATED.match(model.removesuffix(_US_SUFFIX) if us else model)
+    if dated is not None:
+        if not _is_date(int(dated["y"]), int(dated["m"]), int(dated["d"])):
+            return None
+        return dated["base"], model[len(dated["base"]) :]
+    legacy = _LEGACY.match(model)
+    # A leap year, so that a legacy "0229" alias stays valid.
+    if legacy is not None and _is_date(2000, int(legacy["m"]), int(legacy["d"])):
+        return legacy["base"], model[len(legacy["base"]) :]
+    return None
+
+
+def lookup(model: str) -> ModelInfo | None:
+    """Find the catalogue entry a model name belongs to.
+
+    The name is matched exactly (DashScope ids are lower case), then as a
+    snapshot of an alias whose entry allows that form: `<alias>-latest`,
+    `<alias>-YYYY-MM-DD`, `<alias>-MMDD`, or for a `-us` alias
+    `<base>-YYYY-MM-DD-us` (e.g. `qwen-plus-2025-12-01-us`). Dates must be real
+    calendar dates.
+
+    Args:
+        model: The model name as sent to DashScope.
+
+    Returns:
+        The entry, or `None` if the name is not in the catalogue.
+    """
+    catalog = _catalog()
+    if model in catalog:
+        return catalog[model]
+    split = _split_snapshot(model)
+    if split is None:
+        return None
+    stem, suffix = split
+    if suffix == _LATEST_SUFFIX:
+        info = catalog.get(stem)
+        return info if info is not None and info.latest else None
+    if suffix.endswith(_US_SUFFIX):
+        info = catalog.get(stem + _US_SUFFIX)
+        return info if info is not None and info.dated else None
+    info = catalog.get(stem)
+    if info is None or info.name.endswith(_US_SUFFIX):
+        # A -us alias never takes a trailing date (qwen-plus-us-2025-12-01).
+        return None
+    allowed = info.dated if len(suffix) == len("-YYYY-MM-DD") else info.legacy
+    return info if allowed else None
+
+
+def _suggest(model: str, aliases: list[str]) -> list[str]:
+    """Up to three known names close to an unknown one."""
+    suggestions: list[str] = []
+    # A capitalised id is the commonest near miss: DashScope ids are lower case.
+    if model.lower() != model and lookup(model.lower()) is not None:
+        suggestions.append(model.lower())
+    # A typo in the alias part of a snapshot: match the stem, keep the suffix.
+    split = _split_snapshot(model)
+    stem, suffix = split if split is not None else (model, "")
+    for name in difflib.get_close_matches(stem, aliases, n=3, cutoff=0.6):
+        candidate = name + suffix
+        if lookup(candidate) is None:
+            # The alias has no such snapshot form: offer the alias itself.
+            candidate = name
+        if candidate not in suggestions:
+            suggestions.append(candidate)
+    return suggestions[:3]
+
+
+def _check_region(region: str) -> None:
+    if region not in REGIONS:
+        raise ValueError(
+            f"Unknown region {region!r}. Valid regions: {', '.join(REGIONS)}."
+        )
+
+
+def _alternatives(info: ModelInfo, candidates: list[ModelInfo]) -> list[str]:
+    """Order candidate replacements for `info`, best first.
+
+    The regional twin comes first (`qwen3.7-plus` <-> `qwen3.7-plus-us`), then
+    models that take the same inputs and are alike in being thinking-only (a
+    text model should not be offered a vision model), then those whose context
+    window is of a similar size (by order of magnitude, so `qwen-long` is offered
+    the 1M-token models), then the closest names.
+    """
+    base = info.name.removesuffix(_US_SUFFIX)
+
+    def magnitude(m: ModelInfo) -> int:
+        # Digits of the smaller window: 1,000,000 and 1,048,576 count as equal.
+        windows = (m.context_window or 0, info.context_window or 0)
+        return len(str(min(windows)))
+
+    def key(other: ModelInfo) -> tuple[int, int, int, float, str]:
+        twin = {info.name, other.name} == {base, base + _US_SUFFIX}
+        mismatches = sum(
+            getattr(info, field) != getattr(other, field)
+            for field in ("image_inputs", "video_inputs", "audio_inputs")
+        ) + ((info.thinking == "always") != (other.thinking == "always"))
+        similarity = difflib.SequenceMatcher(None, info.name, other.name).ratio()
+        return (
+            0 if twin else 1,
+            mismatches,
+            -magnitude(other),
+            -similarity,
+            other.name,
+        )
+
+    return [other.name for other in sorted(candidates, key=key)]
+
+
+def check_model(model: str, region: str) -> ModelInfo:
+    """Check that a model exists and that a region offers it.
+
+    Args:
+        model: The model name (alias or snapshot).
+        region: A canonical region name (see `REGIONS`).
+
+    Returns:
+        The model's catalogue entry.
+
+    Raises:
+        ValueError: If the region is unknown, the model is not in the catalogue
+            (the message suggests close names), or the region does not offer
+            it (the message names the regions that do and alternatives that
+            this region offers).
+    """
+    _check_region(region)
+    info = lookup(model)
+    catalog = _catalog()
+    if info is None:
+        suggestions = _suggest(model, list(catalog))
+        hint = (
+            f" Did you mean {', '.join(repr(s) for s in suggestions)}?"
+            if suggestions
+            else ""
+        )
+        raise ValueError(
+            f"Unknown Qwen model {model!r}.{hint} If the model is newer than this "
+            "package's catalogue, pass validate_model=False to skip the check."
+        )
+    if region in info.regions:
+        return info
+    offered = [m for m in catalog.values() if region in m.regions]
+    # Same family first (qwen-plus-us -> qwen-plus), then same kind.
+    same_family = _alternatives(info, [m for m in offered if m.family == info.family])
+    same_kind = _alternatives(
+        info, [m for m in offered if m.kind == info.kind and m.family != info.family]
+    )
+    alternatives = (same_family + same_kind)[:3]
+    where = ", ".join(r for r in REGIONS if r in info.regions)
+    instead = (
+        f" Models of the same family or kind offered in {region}: "
+        f"{', '.join(repr(a) for a in alternatives)}."
+        if alternatives
+        else ""
+    )
+    shown = repr(model)
+    if model != info.name:
+        shown += f" (a snapshot of {info.name!r})"
+    raise ValueError(
+        f"Model {shown} is not offered in region {region!r}; it is offered in: "
+        f"{where}.{instead} If the catalogue is out of date, pass "
+        "validate_model=False to skip the check."
+    )
+
+
+def list_models(region: str | None = None) -> list[str]:
+    """List catalogue aliases (snapshots are not listed).
+
+    Args:
+        region: A canonical region name to filter by, or `None` for all.
+
+    Returns:
+        The aliases, sorted.
+
+    Raises:
+        ValueError: If `region` is not a canonical region name.
+    """
+    if region is not None:
+        _check_region(region)
+    return sorted(
+        name
+        for name, info in _catalog().items()
+        if region is None or region in info.regions
+    )
+
+
+def model_profile(info: ModelInfo) -> dict[str, Any]:
+    """Describe a model as a LangChain `ModelProfile` dict.
+
+    Args:
+        info: The model's catalogue entry.
+
+    Returns:
+        A dict with the keys of `langchain_core`'s `ModelProfile`; unknown
+        limits are left out rather than guessed.
+    """
+    profile: dict[str, Any] = {
+        "max_input_tokens": info.context_window,
+        "max_output_tokens": info.max_output_tokens,
+        "text_inputs": True,
+        "image_inputs": info.image_inputs,
+        # DashScope takes images as URLs or data URLs alike.
+        "image_url_inputs": info.image_inputs,
+        "audio_inputs": info.audio_inputs,
+        "video_inputs": info.video_inputs,
+        # Compat mode rejects OpenAI `type: file` parts.
+        "pdf_inputs": False,
+        "reasoning_output": info.can_think,
+        "text_outputs": True,
+        "tool_calling": info.tools,
+        "tool_choice": info.tools,
+        "structured_output": info.json_schema,
+        "tool_call_streaming": info.tools,
+    }
+    return {key: value for key, value in profile.items() if value is not None}
+
+
+__all__ = [
+    "REGIONS",
+    "SCHEMA_VERSION",
+    "Kind",
+    "ModelInfo",
+    "Thinking",
+    "check_model",
+    "list_models",
+    "lookup",
+    "model_profile",
+    "parse_catalog",
+]

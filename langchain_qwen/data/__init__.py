@@ -1,0 +1,1 @@
+"""Packaged data: the model catalogue (`models.json`)."""
