@@ -193,6 +193,12 @@ def host_info(base_url: str) -> HostInfo | None:
     return None
 
 
+def _is_workspace_host(url: str, workspace_id: str) -> bool:
+    """Whether `url` is the workspace-dedicated domain of `workspace_id`."""
+    match = _MAAS_HOST.match((urlsplit(url).hostname or "").lower())
+    return match is not None and match["label"] == workspace_id.strip().lower()
+
+
 def endpoint_for(region: str, workspace_id: str | None = None) -> str:
     """Return the OpenAI-compatible endpoint of a region.
 
@@ -294,6 +300,13 @@ def resolve_endpoint(
             url, url_source = env[var], var
     if url is not None:
         url = url.rstrip("/")
+        if workspace_id is not None and not _is_workspace_host(url, workspace_id):
+            msg = (
+                f"workspace_id={workspace_id!r} conflicts with {url_source}={url!r}: "
+                "a workspace id only chooses the region's workspace domain. Drop "
+                "one of the two."
+            )
+            raise ValueError(msg)
         info = host_info(url)
         if info is None:
             return Endpoint(url, wanted, None)

@@ -247,3 +247,21 @@ def test_non_dashscope_base_url_keeps_region_hint() -> None:
         base_url="http://localhost:8000/v1", region="beijing", workspace_id=None, env={}
     )
     assert (ep.region, ep.kind, ep.is_dashscope) == ("beijing", None, False)
+
+
+def test_workspace_id_conflicting_with_base_url() -> None:
+    with pytest.raises(ValueError, match="workspace_id='ws-1' conflicts with base_url"):
+        resolve_endpoint(base_url=SG, region=None, workspace_id="ws-1", env={})
+    ws_url = "https://ws-1.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1"
+    ep = resolve_endpoint(base_url=ws_url, region=None, workspace_id="ws-1", env={})
+    assert (ep.region, ep.kind) == ("singapore", "workspace")
+
+
+def test_env_workspace_id_does_not_fight_an_explicit_base_url() -> None:
+    ep = resolve_endpoint(
+        base_url=BJ,
+        region=None,
+        workspace_id=None,
+        env={"DASHSCOPE_WORKSPACE_ID": "ws-9"},
+    )
+    assert ep.base_url == BJ
