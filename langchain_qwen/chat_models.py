@@ -7,9 +7,17 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import openai
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    agenerate_from_stream,
+    generate_from_stream,
+)
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
@@ -22,6 +30,7 @@ from langchain_qwen.payload import (
     DASHSCOPE_BODY_FIELDS,
     check_stop,
     move_dashscope_fields,
+    must_stream,
     shape_request,
 )
 from langchain_qwen.regions import (
@@ -31,6 +40,7 @@ from langchain_qwen.regions import (
     host_info,
     resolve_endpoint,
 )
+from langchain_qwen.streamed import as_invoke_result
 
 PROVIDER = "qwen"
 # Placeholder key for endpoints that need none (self-hosted vLLM, a local proxy):
@@ -215,6 +225,15 @@ class ChatQwen(BaseChatOpenAI):
         model.invoke("Hi", enable_thinking=False)
         fast = model.bind(enable_thinking=True, thinking_budget=500)
         ```
+
+        Models that answer only when streamed (QwQ, QVQ, the Omni models, and
+        the open-source Qwen3 hybrids such as `qwen3-32b` while thinking) are
+        streamed under the hood by `invoke`, `ainvoke`, `batch` and `abatch`,
+        whatever the endpoint (a proxy or a local server too). You get one
+        `AIMessage` shaped like any other answer (content, reasoning, tool
+        calls, usage, finish reason, model name, id), and callbacks still see
+        each token. Usage is asked for on that stream even with
+        `stream_usage=False`.
 
         Earlier reasoning goes back to the model as the assistant message's
         `reasoning_content` (never as `content`) when `preserve_thinking=True`,
@@ -530,6 +549,51 @@ class ChatQwen(BaseChatOpenAI):
         messages = self._convert_input(input_).to_messages()
         return shape_request(payload, messages, catalog.lookup(payload["model"]))
 
+    def _must_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> bool:
+        # Built (and so checked) per call: the model, enable_thinking and the
+        # rest may all come from the call. Raises before any request is sent.
+        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        return must_stream(payload, catalog.lookup(payload["model"]))
+
+    def _hidden_stream_result(self, result: ChatResult, **kwargs: Any) -> ChatResult:
+        return as_invoke_result(
+            result,
+            model_name=kwargs.get("model") or self.model_name,
+            provider=PROVIDER,
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not self._must_stream(messages, stop, **kwargs):
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        # Usage is asked for even with stream_usage=False: invoke reports it.
+        chunks = self._stream(
+            messages, stop, run_manager, **{**kwargs, "stream_usage": True}
+        )
+        return self._hidden_stream_result(generate_from_stream(chunks), **kwargs)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not self._must_stream(messages, stop, **kwargs):
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        chunks = self._astream(
+            messages, stop, run_manager, **{**kwargs, "stream_usage": True}
+        )
+        result = await agenerate_from_stream(chunks)
+        return self._hidden_stream_result(result, **kwargs)
+
     def _create_chat_result(
         self,
         response: dict | openai.BaseModel,
@@ -579,4 +643,9 @@ class ChatQwen(BaseChatOpenAI):
                 message.usage_metadata = _with_cache_creation(
                     message.usage_metadata, usage
                 )
+                # The raw usage, as a non-streamed answer reports it.
+                generation_chunk.generation_info = {
+                    **(info or {}),
+                    "token_usage": usage,
+                }
         return generation_chunk
