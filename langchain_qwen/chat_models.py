@@ -7,18 +7,32 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import openai
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    agenerate_from_stream,
+    generate_from_stream,
+)
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_qwen import catalog
 from langchain_qwen._version import __version__
-from langchain_qwen.payload import DASHSCOPE_BODY_FIELDS, move_dashscope_fields
+from langchain_qwen.payload import (
+    DASHSCOPE_BODY_FIELDS,
+    check_stop,
+    move_dashscope_fields,
+    must_stream,
+    shape_request,
+)
 from langchain_qwen.regions import (
     DEFAULT_REGION,
     REGIONS,
@@ -26,6 +40,7 @@ from langchain_qwen.regions import (
     host_info,
     resolve_endpoint,
 )
+from langchain_qwen.streamed import as_invoke_result
 
 PROVIDER = "qwen"
 # Placeholder key for endpoints that need none (self-hosted vLLM, a local proxy):
@@ -188,6 +203,90 @@ class ChatQwen(BaseChatOpenAI):
         msg.content_blocks[0]["type"]  # "reasoning"
         ```
 
+    Thinking:
+        `enable_thinking`, `thinking_budget` and `preserve_thinking` work as
+        fields, in `model_kwargs`, via `bind` and per call (a per-call value
+        wins over a bound one, which wins over the field), and each call is
+        checked against the model it names (a per-call `model=` included).
+        Nothing is sent unless you set it, so each model keeps its own default
+        (on for Qwen3.5 and later and for the open-source Qwen3 hybrids, off
+        for `qwen-plus`, `qwen-flash`, `qwen3-max`, ...).
+        Before any request, a `ValueError` says what to change when
+        `enable_thinking=True` goes to a model without thinking,
+        `enable_thinking=False` to an always-thinking one (QwQ, QVQ,
+        `-thinking` models), `thinking_budget` to a model that is not
+        thinking in that call, or `preserve_thinking=True` to a model that
+        does not read earlier reasoning. `enable_thinking=False` is not sent
+        to a model that never thinks: it holds anyway, and DashScope rejects
+        the field there.
+
+        ```python
+        model = ChatQwen(model="qwen3.7-plus")
+        model.invoke("Hi", enable_thinking=False)
+        fast = model.bind(enable_thinking=True, thinking_budget=500)
+        ```
+
+        Models that answer only when streamed (QwQ, QVQ, the Omni models, and
+        the open-source Qwen3 hybrids such as `qwen3-32b` while thinking) are
+        streamed under the hood by `invoke`, `ainvoke`, `batch` and `abatch`,
+        whatever the endpoint (a proxy or a local server too). You get one
+        `AIMessage` shaped like any other answer (content, reasoning, tool
+        calls, usage, finish reason, model name, id), and callbacks still see
+        each token. Usage is asked for on that stream even with
+        `stream_usage=False`.
+
+        Earlier reasoning goes back to the model as the assistant message's
+        `reasoning_content` (never as `content`) when `preserve_thinking=True`,
+        and for the assistant messages with tool calls of the current tool
+        loop, where DashScope says leaving it out hurts accuracy; otherwise it
+        is left out.
+
+    DashScope request fields:
+        `enable_search`, `search_options`, `top_k`, `repetition_penalty`,
+        `vl_high_resolution_images`, `translation_options` and
+        `enable_code_interpreter` are fields too, and may equally be given in
+        `model_kwargs`, via `bind` or per call. They reach the request body
+        (the `openai` SDK's `extra_body`, merged with your own `extra_body`).
+        Values are checked before sending: `temperature` in `[0, 2)`, `top_p`
+        in `(0, 1]`, `top_k >= 0`, `presence_penalty` in `[-2, 2]`,
+        `repetition_penalty > 0`, `seed` in `[0, 2**31 - 1]`, `n` from 1 to 4
+        (above 1 only for models that support it, with thinking off and no
+        tools) and `thinking_budget` a positive integer. `stop` may be a
+        string, a list of strings, a list of token ids or a list of token-id
+        lists.
+
+        ```python
+        model = ChatQwen(model="qwen-plus", enable_search=True, top_k=20)
+        model.invoke("Latest Qwen release?", search_options={"forced_search": True})
+        ```
+
+    Messages:
+        Several system messages are sent as one, first (Qwen-Long's
+        `fileid://` system messages stay separate, right after it). Tool
+        results are sent as strings (structured results as JSON), and
+        text-only models get string content. QwQ takes no system message and
+        Qwen-MT exactly one user message (with `translation_options`): other
+        shapes raise a `ValueError` before sending.
+
+    Partial mode:
+        To have the model continue a prefix, end the messages with an
+        `AIMessage` holding the prefix and `additional_kwargs={"partial": True}`;
+        it is sent as `{"role": "assistant", "content": ..., "partial": true}`.
+        Models without partial mode, or a call in which the model thinks, get
+        a `ValueError` (pass `enable_thinking=False` on models that think by
+        default).
+
+        ```python
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        model.invoke(
+            [
+                HumanMessage("Complete this Fibonacci function."),
+                AIMessage("def fib(n):\n", additional_kwargs={"partial": True}),
+            ]
+        )
+        ```
+
     Tool calling:
         ```python
         from pydantic import BaseModel, Field
@@ -296,7 +395,19 @@ class ChatQwen(BaseChatOpenAI):
     enable_code_interpreter: bool | None = None
     """Let the model run code (only some thinking models)."""
 
+    # Wider than the parent's type: DashScope also takes token ids.
+    stop: str | list[str] | list[int] | list[list[int]] | None = Field(  # type: ignore[assignment]
+        default=None, alias="stop_sequences"
+    )
+    """Stop sequences: a string, strings, token ids, or token-id lists."""
+
     model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _check_stop(cls, value: Any) -> Any:
+        check_stop(value)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -432,8 +543,56 @@ class ChatQwen(BaseChatOpenAI):
         model = kwargs.get("model")
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
-        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
-        return move_dashscope_fields(payload)
+        payload = move_dashscope_fields(
+            super()._get_request_payload(input_, stop=stop, **kwargs)
+        )
+        messages = self._convert_input(input_).to_messages()
+        return shape_request(payload, messages, catalog.lookup(payload["model"]))
+
+    def _must_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> bool:
+        # Built (and so checked) per call: the model, enable_thinking and the
+        # rest may all come from the call. Raises before any request is sent.
+        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        return must_stream(payload, catalog.lookup(payload["model"]))
+
+    def _hidden_stream_result(self, result: ChatResult, **kwargs: Any) -> ChatResult:
+        return as_invoke_result(
+            result,
+            model_name=kwargs.get("model") or self.model_name,
+            provider=PROVIDER,
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not self._must_stream(messages, stop, **kwargs):
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        # Usage is asked for even with stream_usage=False: invoke reports it.
+        chunks = self._stream(
+            messages, stop, run_manager, **{**kwargs, "stream_usage": True}
+        )
+        return self._hidden_stream_result(generate_from_stream(chunks), **kwargs)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not self._must_stream(messages, stop, **kwargs):
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        chunks = self._astream(
+            messages, stop, run_manager, **{**kwargs, "stream_usage": True}
+        )
+        result = await agenerate_from_stream(chunks)
+        return self._hidden_stream_result(result, **kwargs)
 
     def _create_chat_result(
         self,
@@ -484,4 +643,9 @@ class ChatQwen(BaseChatOpenAI):
                 message.usage_metadata = _with_cache_creation(
                     message.usage_metadata, usage
                 )
+                # The raw usage, as a non-streamed answer reports it.
+                generation_chunk.generation_info = {
+                    **(info or {}),
+                    "token_usage": usage,
+                }
         return generation_chunk

@@ -3,11 +3,21 @@
 The `openai` SDK rejects keyword arguments it does not know, so every
 DashScope-only field has to travel in `extra_body`, where the SDK merges it into
 the top level of the JSON body that DashScope reads.
+
+The rest checks a request against the model it names before anything is sent:
+the thinking switches, the sampling ranges and `stop` (API_FACTS.md sections 1
+and 4), and decides whether the model answers only when streamed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from langchain_qwen.catalog import ModelInfo
+from langchain_qwen.messages import normalise_messages
 
 DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
     "enable_thinking",
@@ -43,4 +53,300 @@ def move_dashscope_fields(payload: dict[str, Any]) -> dict[str, Any]:
         return payload
     out = {k: v for k, v in payload.items() if k not in moved}
     out["extra_body"] = {**(payload.get("extra_body") or {}), **moved}
+    return out
+
+
+# --------------------------------------------------------------------------
+# Checks before sending: thinking, ranges, stop
+# --------------------------------------------------------------------------
+
+_THINKING_FLAGS = ("enable_thinking", "preserve_thinking")
+# Value ranges DashScope enforces (API_FACTS.md section 4): (low, low included,
+# high, high included, integer only). `None` means unbounded on that side.
+_Range = tuple[float | None, bool, float | None, bool, bool]
+_RANGES: dict[str, _Range] = {
+    "temperature": (0, True, 2, False, False),
+    "top_p": (0, False, 1, True, False),
+    "top_k": (0, True, None, False, True),
+    "presence_penalty": (-2, True, 2, True, False),
+    "repetition_penalty": (0, False, None, False, False),
+    "seed": (0, True, 2**31 - 1, True, True),
+    "n": (1, True, 4, True, True),
+    "thinking_budget": (1, True, None, False, True),
+}
+
+
+def body_value(payload: Mapping[str, Any], name: str) -> Any:
+    """Read a request field wherever the payload carries it.
+
+    DashScope reads the JSON body's top level, which the `openai` SDK builds
+    from the payload's own keys merged with `extra_body`.
+
+    Args:
+        payload: The request payload.
+        name: The body field.
+
+    Returns:
+        The value, or `None` when the request does not set it.
+    """
+    if payload.get(name) is not None:
+        return payload[name]
+    extra = payload.get("extra_body")
+    return extra.get(name) if isinstance(extra, Mapping) else None
+
+
+def thinking_on(payload: Mapping[str, Any], info: ModelInfo | None) -> bool | None:
+    """Whether this request makes the model think.
+
+    Args:
+        payload: The request payload (DashScope fields anywhere in it).
+        info: The catalogue entry of the model the request names, if known.
+
+    Returns:
+        `True` or `False`; `None` for a model the catalogue does not know when
+        the request does not say.
+    """
+    flag = body_value(payload, "enable_thinking")
+    if info is not None and info.thinking == "none":
+        return False
+    if info is not None and info.thinking == "always":
+        return True
+    if isinstance(flag, bool):
+        return flag
+    return info.thinking_default if info is not None else None
+
+
+def must_stream(payload: Mapping[str, Any], info: ModelInfo | None) -> bool:
+    """Whether DashScope answers this request only when it is streamed.
+
+    Decided from the model and the request, never from the host: a proxy or a
+    loopback server in front of DashScope gets the same treatment.
+
+    Args:
+        payload: The request payload.
+        info: The catalogue entry of the requested model, if known.
+
+    Returns:
+        `True` for streaming-only models (QwQ, QVQ, Omni) and for models that
+        reject non-streamed calls while thinking (open-source Qwen3 hybrids).
+    """
+    if info is None:
+        return False
+    return info.stream_only or (
+        info.thinking_requires_stream and thinking_on(payload, info) is True
+    )
+
+
+def _in_range(value: Any, spec: _Range) -> bool:
+    low, low_in, high, high_in, integer = spec
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if integer and not isinstance(value, int):
+        return False
+    if low is not None and (value < low or (value == low and not low_in)):
+        return False
+    return not (high is not None and (value > high or (value == high and not high_in)))
+
+
+def _number(value: float | None) -> str:
+    return str(int(value)) if value is not None and value == int(value) else f"{value}"
+
+
+def _range_text(spec: _Range) -> str:
+    low, low_in, high, high_in, integer = spec
+    kind = "an integer" if integer else "a number"
+    if high is None:
+        return f"{kind} {'>=' if low_in else '>'} {_number(low)}"
+    left = "[" if low_in else "("
+    right = "]" if high_in else ")"
+    return f"{kind} in {left}{_number(low)}, {_number(high)}{right}"
+
+
+def check_ranges(payload: Mapping[str, Any]) -> None:
+    """Check the sampling fields against DashScope's ranges before sending.
+
+    Args:
+        payload: The request payload.
+
+    Raises:
+        ValueError: A field is out of range; the message names the field, the
+            range and the value.
+    """
+    for name, spec in _RANGES.items():
+        value = body_value(payload, name)
+        if value is not None and not _in_range(value, spec):
+            msg = f"{name} must be {_range_text(spec)}, got {value!r}."
+            raise ValueError(msg)
+
+
+def _is_token_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_stop(stop: Any) -> None:
+    """Check that `stop` has one of the forms DashScope accepts.
+
+    Accepted: a string, a list of strings, a list of token ids, or a list of
+    token-id lists. Strings and token ids cannot be mixed.
+
+    Args:
+        stop: The `stop` value, or `None`.
+
+    Raises:
+        ValueError: `stop` has another form; the message says which ones work.
+    """
+    if stop is None or isinstance(stop, str):
+        return
+    if isinstance(stop, list | tuple) and (
+        all(isinstance(s, str) for s in stop)
+        or all(_is_token_id(s) for s in stop)
+        or all(
+            isinstance(s, list | tuple) and all(_is_token_id(t) for t in s)
+            for s in stop
+        )
+    ):
+        return
+    msg = (
+        "stop must be a string, a list of strings, a list of token ids or a list "
+        f"of token-id lists (strings and token ids cannot be mixed), got {stop!r}."
+    )
+    raise ValueError(msg)
+
+
+def _check_flags(payload: Mapping[str, Any]) -> None:
+    for name in _THINKING_FLAGS:
+        value = body_value(payload, name)
+        if value is not None and not isinstance(value, bool):
+            msg = f"{name} must be True or False, got {value!r}."
+            raise ValueError(msg)
+
+
+def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
+    """Model-aware checks of the thinking switches."""
+    model = payload.get("model")
+    flag = body_value(payload, "enable_thinking")
+    if flag is True and info.thinking == "none":
+        msg = (
+            f"Model {model!r} has no thinking mode, so enable_thinking=True cannot "
+            "be honoured. Use a thinking model (e.g. 'qwen3.7-plus', 'qwq-plus') "
+            "or leave enable_thinking unset."
+        )
+        raise ValueError(msg)
+    if flag is False and info.thinking == "always":
+        msg = (
+            f"Model {model!r} always thinks; DashScope rejects enable_thinking=False "
+            "for it. Leave enable_thinking unset, or use a hybrid model whose "
+            "thinking can be turned off."
+        )
+        raise ValueError(msg)
+    if body_value(payload, "thinking_budget") is not None:
+        if not info.thinking_budget:
+            msg = (
+                f"Model {model!r} does not accept thinking_budget. Leave it unset, "
+                "or use a Qwen3 or later thinking model."
+            )
+            raise ValueError(msg)
+        if not thinking_on(payload, info):
+            msg = (
+                f"thinking_budget only limits thinking, and model {model!r} is not "
+                "thinking in this call: also pass enable_thinking=True, or leave "
+                "thinking_budget unset."
+            )
+            raise ValueError(msg)
+    if body_value(payload, "preserve_thinking") is True and not info.preserve_thinking:
+        msg = (
+            f"Model {model!r} does not read earlier reasoning, so "
+            "preserve_thinking=True has no effect there. Leave it unset, or use a "
+            "model that supports it (e.g. 'qwen3.7-plus', 'qwen3.6-plus')."
+        )
+        raise ValueError(msg)
+
+
+def _check_n(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
+    n = body_value(payload, "n")
+    if n is None or n == 1:
+        return
+    model = payload.get("model")
+    if payload.get("tools"):
+        msg = f"n must be 1 when tools are passed, got n={n!r}."
+        raise ValueError(msg)
+    if info is None:
+        return
+    if not info.n_gt_1:
+        msg = (
+            f"Model {model!r} returns one choice per request; n={n!r} needs a model "
+            "that supports n from 1 to 4 (e.g. 'qwen-plus'). Use n=1, or batch()."
+        )
+        raise ValueError(msg)
+    if thinking_on(payload, info):
+        msg = (
+            f"n={n!r} works only with thinking off; pass enable_thinking=False or "
+            "use n=1."
+        )
+        raise ValueError(msg)
+
+
+def _drop_moot_thinking_off(
+    payload: dict[str, Any], info: ModelInfo | None
+) -> dict[str, Any]:
+    """Drop `enable_thinking: false` for a model that never thinks.
+
+    What was asked (no thinking) holds either way, and DashScope rejects
+    `enable_thinking` for non-hybrid models; generic code that turns thinking
+    off for any model (structured output, forced tool choice) keeps working.
+    """
+    extra = payload.get("extra_body")
+    if (
+        info is None
+        or info.thinking != "none"
+        or not isinstance(extra, Mapping)
+        or extra.get("enable_thinking") is not False
+    ):
+        return payload
+    rest = {k: v for k, v in extra.items() if k != "enable_thinking"}
+    out = {k: v for k, v in payload.items() if k != "extra_body"}
+    if rest:
+        out["extra_body"] = rest
+    return out
+
+
+def shape_request(
+    payload: dict[str, Any],
+    messages: Sequence[BaseMessage],
+    info: ModelInfo | None,
+) -> dict[str, Any]:
+    """Check a request and shape it the way DashScope wants it.
+
+    Runs after `move_dashscope_fields`. Checks the thinking switches against
+    the model, the sampling ranges and `stop`, then normalises the messages.
+    Every check runs before any request is sent. Models the catalogue does not
+    know (self-hosted names, say) get only the model-independent checks.
+
+    Args:
+        payload: The request payload; not modified.
+        messages: The LangChain messages the payload's `messages` came from,
+            one for one (they carry reasoning and partial-mode flags).
+        info: The catalogue entry of the requested model, if known.
+
+    Returns:
+        The payload to send.
+
+    Raises:
+        ValueError: The request cannot work as asked; the message says why and
+            what to do instead.
+    """
+    _check_flags(payload)
+    check_ranges(payload)
+    check_stop(payload.get("stop"))
+    if info is not None:
+        _check_thinking(payload, info)
+    _check_n(payload, info)
+    out = _drop_moot_thinking_off(dict(payload), info)
+    out["messages"] = normalise_messages(
+        payload.get("messages") or [],
+        messages,
+        info,
+        preserve_thinking=body_value(payload, "preserve_thinking") is True,
+        thinking=thinking_on(payload, info),
+    )
     return out

@@ -413,3 +413,16 @@ def test_openai_account_ids_from_env_are_not_sent(
     assert model.openai_organization is None
     explicit = ChatQwen(api_key=KEY, organization="org-mine")
     assert explicit.root_client.organization == "org-mine"
+
+
+def test_stream_usage_chunk_carries_raw_usage() -> None:
+    chunks = _recorded_chunks("alibaba-text")
+    model = ChatQwen(model="qwen3-max", api_key=KEY)
+    usage_chunk = model._convert_chunk_to_generation_chunk(
+        chunks[-1], AIMessageChunk, {}
+    )
+    assert usage_chunk is not None
+    assert usage_chunk.generation_info == {"token_usage": chunks[-1]["usage"]}
+    middle = model._convert_chunk_to_generation_chunk(chunks[1], AIMessageChunk, {})
+    assert middle is not None
+    assert "token_usage" not in (middle.generation_info or {})
