@@ -552,6 +552,10 @@ class ChatQwen(BaseChatOpenAI):
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
     ) -> bool:
+        info = catalog.lookup(kwargs.get("model") or self.model_name)
+        if info is None or not (info.stream_only or info.thinking_requires_stream):
+            # Most calls end here, without building the payload twice.
+            return False
         # Built (and so checked) per call: the model, enable_thinking and the
         # rest may all come from the call. Raises before any request is sent.
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
