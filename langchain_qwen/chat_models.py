@@ -208,6 +208,19 @@ class ChatQwen(BaseChatOpenAI):
         ai_msg.tool_calls
         ```
 
+        `tool_choice`, `strict` and `parallel_tool_calls` are sent as given
+        (DashScope returns one call per turn unless `parallel_tool_calls=True`).
+        DashScope forbids forcing a tool while a model thinks, so a forced
+        choice turns thinking off for the bound runnable only. `"any"` on a
+        model without DashScope's `"required"` forces the single bound tool by
+        name, and raises with several; see `bind_tools`.
+
+        ```python
+        model = ChatQwen(model="qwen3.7-plus")  # thinks by default
+        forced = model.bind_tools([GetWeather], tool_choice="GetWeather")
+        # sends tool_choice={"type": "function", ...} and enable_thinking=false
+        ```
+
     Structured output:
         ```python
         class Joke(BaseModel):
@@ -219,6 +232,43 @@ class ChatQwen(BaseChatOpenAI):
 
         structured_model = model.with_structured_output(Joke)
         structured_model.invoke("Tell me a joke about cats")
+        ```
+
+        The method defaults to `"json_schema"` where the model supports it
+        (e.g. `qwen-plus`, `qwen3-max`), else `"function_calling"`. Thinking is
+        turned off for the structured runnable only, and the parsed result
+        streams with `.stream()`; see `with_structured_output`.
+
+    JSON mode:
+        ```python
+        json_model = model.with_structured_output(Joke, method="json_mode")
+        ```
+
+        DashScope requires the word "JSON" in a system or user message; when
+        none has it, "Respond in JSON." is added to the system message.
+
+    Image input:
+        Vision models (e.g. `qwen3-vl-plus`, `qwen3.6-plus`) take LangChain's
+        image blocks and OpenAI `image_url` parts; video as DashScope's
+        `{"type": "video", "video": [frame URLs]}` or `video_url` parts; Omni
+        models take `input_audio` (with `format`) or base64 audio blocks. An
+        input the model does not take, a data URL over 10 MB, or a `type:
+        "file"` part raises `ValueError` before the request is sent.
+
+        ```python
+        from langchain_core.messages import HumanMessage
+
+        vision = ChatQwen(model="qwen3-vl-plus")
+        vision.invoke(
+            [
+                HumanMessage(
+                    [
+                        {"type": "text", "text": "What is in this image?"},
+                        {"type": "image", "url": "https://example.com/cat.png"},
+                    ]
+                )
+            ]
+        )
         ```
 
     Token usage:
