@@ -523,6 +523,49 @@ def model_profile(info: ModelInfo) -> dict[str, Any]:
     return {key: value for key, value in profile.items() if value is not None}
 
 
+def models_with(
+    capability: str,
+    *,
+    like: ModelInfo | None = None,
+    region: str | None = None,
+    limit: int = 4,
+) -> list[str]:
+    """Name catalogue models that have a capability, best alternatives first.
+
+    Used in error messages ("models that accept images: ..."). Models of the
+    same family as `like` come first, then ones that neither always think nor
+    need streaming, then Alibaba's hosted models, then the closest names.
+
+    Args:
+        capability: A boolean `ModelInfo` field, e.g. `"image_inputs"`.
+        like: The model the user has; its family and name guide the order.
+        region: Only models offered in this canonical region; `None` for all.
+        limit: How many names to return at most.
+
+    Returns:
+        Up to `limit` aliases.
+    """
+    name = like.name if like is not None else ""
+
+    def key(info: ModelInfo) -> tuple[bool, bool, bool, float, str]:
+        return (
+            like is None or info.family != like.family,
+            info.thinking == "always" or info.stream_only,
+            info.kind != "commercial",
+            -difflib.SequenceMatcher(None, name, info.name).ratio(),
+            info.name,
+        )
+
+    candidates = [
+        info
+        for info in _catalog().values()
+        if getattr(info, capability)
+        and (region is None or region in info.regions)
+        and info is not like
+    ]
+    return [info.name for info in sorted(candidates, key=key)[:limit]]
+
+
 __all__ = [
     "REGIONS",
     "SCHEMA_VERSION",
@@ -533,5 +576,6 @@ __all__ = [
     "list_models",
     "lookup",
     "model_profile",
+    "models_with",
     "parse_catalog",
 ]

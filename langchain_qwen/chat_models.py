@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, cast
 
 import openai
 from langchain_core.callbacks import (
@@ -20,11 +20,15 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_qwen import catalog
+from langchain_qwen import catalog, multimodal, structured
+from langchain_qwen import tools as tool_rules
 from langchain_qwen._version import __version__
 from langchain_qwen.payload import (
     DASHSCOPE_BODY_FIELDS,
@@ -303,6 +307,19 @@ class ChatQwen(BaseChatOpenAI):
         ai_msg.tool_calls
         ```
 
+        `tool_choice`, `strict` and `parallel_tool_calls` are sent as given
+        (DashScope returns one call per turn unless `parallel_tool_calls=True`).
+        DashScope forbids forcing a tool while a model thinks, so a forced
+        choice turns thinking off for the bound runnable only. `"any"` on a
+        model without DashScope's `"required"` forces the single bound tool by
+        name, and raises with several; see `bind_tools`.
+
+        ```python
+        model = ChatQwen(model="qwen3.7-plus")  # thinks by default
+        forced = model.bind_tools([GetWeather], tool_choice="GetWeather")
+        # sends tool_choice={"type": "function", ...} and enable_thinking=false
+        ```
+
     Structured output:
         ```python
         class Joke(BaseModel):
@@ -314,6 +331,43 @@ class ChatQwen(BaseChatOpenAI):
 
         structured_model = model.with_structured_output(Joke)
         structured_model.invoke("Tell me a joke about cats")
+        ```
+
+        The method defaults to `"json_schema"` where the model supports it
+        (e.g. `qwen-plus`, `qwen3-max`), else `"function_calling"`. Thinking is
+        turned off for the structured runnable only, and the parsed result
+        streams with `.stream()`; see `with_structured_output`.
+
+    JSON mode:
+        ```python
+        json_model = model.with_structured_output(Joke, method="json_mode")
+        ```
+
+        DashScope requires the word "JSON" in a system or user message; when
+        none has it, "Respond in JSON." is added to the system message.
+
+    Image input:
+        Vision models (e.g. `qwen3-vl-plus`, `qwen3.6-plus`) take LangChain's
+        image blocks and OpenAI `image_url` parts; video as DashScope's
+        `{"type": "video", "video": [frame URLs]}` or `video_url` parts; Omni
+        models take `input_audio` (with `format`) or base64 audio blocks. An
+        input the model does not take, a data URL over 10 MB, or a `type:
+        "file"` part raises `ValueError` before the request is sent.
+
+        ```python
+        from langchain_core.messages import HumanMessage
+
+        vision = ChatQwen(model="qwen3-vl-plus")
+        vision.invoke(
+            [
+                HumanMessage(
+                    [
+                        {"type": "text", "text": "What is in this image?"},
+                        {"type": "image", "url": "https://example.com/cat.png"},
+                    ]
+                )
+            ]
+        )
         ```
 
     Token usage:
@@ -543,9 +597,8 @@ class ChatQwen(BaseChatOpenAI):
         model = kwargs.get("model")
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
-        payload = move_dashscope_fields(
-            super()._get_request_payload(input_, stop=stop, **kwargs)
-        )
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        payload = move_dashscope_fields(self._apply_input_rules(payload))
         messages = self._convert_input(input_).to_messages()
         return shape_request(payload, messages, catalog.lookup(payload["model"]))
 
@@ -597,6 +650,200 @@ class ChatQwen(BaseChatOpenAI):
         )
         result = await agenerate_from_stream(chunks)
         return self._hidden_stream_result(result, **kwargs)
+
+    def _rules_info(self, model: Any = None) -> catalog.ModelInfo | None:
+        """The catalogue entry whose rules apply; `None` passes requests through."""
+        if not self.validate_model:
+            return None
+        return catalog.lookup(model if isinstance(model, str) else self.model_name)
+
+    def _targets_dashscope(self, info: catalog.ModelInfo | None) -> bool:
+        # A catalogued model is served the DashScope way, even behind a proxy.
+        return info is not None or self.host is not None
+
+    def _apply_input_rules(self, payload: dict) -> dict:
+        """Check tools, convert multimodal parts, apply the JSON-mode rules."""
+        info = self._rules_info(payload.get("model"))
+        dashscope = self._targets_dashscope(info)
+        tool_rules.check_request(
+            payload, info=info, dashscope=dashscope, region=self.region
+        )
+        if isinstance(messages := payload.get("messages"), list):
+            prepared = multimodal.prepare_messages(
+                messages,
+                model=str(payload.get("model")),
+                info=info,
+                dashscope=dashscope,
+                region=self.region,
+            )
+            payload = {**payload, "messages": prepared}
+        return structured.prepare_request(
+            payload, info=info, dashscope=dashscope, region=self.region
+        )
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        *,
+        tool_choice: dict | str | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        response_format: Any = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools to the model, following DashScope's tool-calling rules.
+
+        `tool_choice`, `strict` and `parallel_tool_calls` are sent as given, and
+        nothing is sent for those left unset (DashScope's `parallel_tool_calls`
+        defaults to `False`: pass `True` to allow several calls in one turn).
+        Where DashScope cannot honour a request, the bound runnable is adapted
+        as documented here, or `ValueError` is raised before any request:
+
+        - A forced choice (`"any"`, `"required"`, `True` or a tool name), or a
+          `response_format`, on a hybrid model whose thinking would be on (its
+          default, or `enable_thinking=True` on the instance) binds
+          `enable_thinking=False` to the returned runnable only; the model
+          instance is unchanged. On a model that always thinks (e.g.
+          `qwq-plus`), or with `enable_thinking=True` in this call, it raises.
+        - `"any"`/`"required"` on a model without DashScope's `"required"` (per
+          the catalogue) forces the tool by name when exactly one tool is
+          bound, and raises when several are.
+        - A tool named `search` (reserved by DashScope), a tool name DashScope
+          rejects, `n > 1`, or a model without tool support raise.
+
+        Model-specific rules come from the catalogue: for a model it does not
+        list, or with `validate_model=False`, the request is sent as given.
+
+        Args:
+            tools: Tool definitions, as for `ChatOpenAI.bind_tools`.
+            tool_choice: `"auto"`, `"none"`, `"any"`/`"required"`/`True`, a tool
+                name, or an OpenAI tool-choice dict.
+            strict: Sent as `function.strict` on each tool when not `None`.
+            parallel_tool_calls: Sent as given when not `None`.
+            response_format: A schema for the answer when no tool is called. As
+                in `ChatOpenAI` (the `openai` SDK parses such replies), the tools
+                are then sent strict unless `strict=False`.
+            **kwargs: Further arguments bound to the model.
+
+        Returns:
+            A runnable that calls the model with the tools.
+
+        Raises:
+            ValueError: Where DashScope would reject the request (see above).
+        """
+        model = kwargs.get("model") or self.model_name
+        info = self._rules_info(model)
+        names = tool_rules.tool_names([convert_to_openai_tool(t) for t in tools])
+        tool_rules.check_tools(
+            names,
+            model=model,
+            info=info,
+            dashscope=self._targets_dashscope(info),
+            n=kwargs.get("n", self._default_params.get("n")),
+            region=self.region,
+        )
+        choice = tool_rules.resolve_tool_choice(
+            tool_choice, names, model=model, info=info
+        )
+        kwargs = {
+            **tool_rules.bind_thinking_kwargs(
+                choice,
+                tool_choice=tool_choice,
+                response_format=response_format,
+                model=model,
+                info=info,
+                explicit=tool_rules.requested_thinking(kwargs),
+                inherited=tool_rules.requested_thinking(self._default_params),
+            ),
+            **kwargs,
+        }
+        return super().bind_tools(
+            tools,
+            tool_choice=choice,
+            strict=strict,
+            parallel_tool_calls=parallel_tool_calls,
+            response_format=response_format,
+            **kwargs,
+        )
+
+    def with_structured_output(
+        self,
+        schema: Any = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] | None = None,
+        include_raw: bool = False,
+        strict: bool | None = None,
+        tools: list | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return a runnable whose output matches `schema`, by DashScope's rules.
+
+        - `method` defaults to `"json_schema"` (DashScope's schema-constrained
+          output) where the catalogue says the model supports it, else to
+          `"function_calling"` (also for models the catalogue does not list).
+          A method the catalogue says the model lacks raises `ValueError`.
+        - DashScope allows neither JSON mode nor a forced tool call while a
+          model thinks, so thinking is turned off (`enable_thinking=False`)
+          for the returned runnable only, when it would otherwise be on; the
+          model instance is unchanged. A model that always thinks raises
+          (with `"function_calling"` you may pass `tool_choice="auto"`; the
+          result is then `None` when the model answers in text).
+        - `"json_mode"` needs the word "JSON" in a system or user message;
+          when none has it, "Respond in JSON." is appended to the leading
+          system message (or sent as one). Describe the schema in the prompt
+          yourself, as for OpenAI's JSON mode.
+        - `"json_schema"` sends the schema as given, with `strict` only when
+          set (DashScope's default is `False`), and parses the reply text.
+        - The parsed result streams with every method: `.stream()` yields
+          growing partial objects (a Pydantic schema yields an object once
+          every required field has a value).
+
+        Args:
+            schema: A Pydantic class, TypedDict, JSON schema or OpenAI function
+                schema (optional for `"json_mode"`).
+            method: `"function_calling"`, `"json_mode"` or `"json_schema"`.
+            include_raw: Also return the raw message and any parsing error.
+            strict: Sent with the tool or JSON schema when not `None`.
+            tools: With `"json_schema"`, tools the model may call instead (as
+                in `ChatOpenAI`; the `openai` SDK then sends them strict).
+            **kwargs: Further arguments bound to the model.
+
+        Returns:
+            A runnable producing the parsed output (or a dict with `raw`,
+            `parsed` and `parsing_error` when `include_raw`).
+
+        Raises:
+            ValueError: If the model lacks the method, always thinks, or the
+                schema name is not one DashScope accepts.
+        """
+        model = kwargs.get("model") or self.model_name
+        info = self._rules_info(model)
+        chosen = method or structured.default_method(info)
+        structured.check_method(chosen, model=model, info=info, region=self.region)
+        thinking_off = structured.structured_thinking_kwargs(
+            chosen,
+            model=model,
+            info=info,
+            explicit=tool_rules.requested_thinking(kwargs),
+            inherited=tool_rules.requested_thinking(self._default_params),
+            tool_choice=kwargs.get("tool_choice"),
+        )
+        kwargs = {**thinking_off, **kwargs}
+        if chosen == "json_schema" and schema is not None and tools is None:
+            # Sent as given (see structured.json_schema_kwargs); the parent's
+            # JSON-mode branch binds it and parses the reply text.
+            kwargs = {**structured.json_schema_kwargs(schema, strict=strict), **kwargs}
+            return super().with_structured_output(
+                schema, method="json_mode", include_raw=include_raw, **kwargs
+            )
+        return super().with_structured_output(
+            schema,
+            method=chosen,
+            include_raw=include_raw,
+            strict=strict,
+            tools=tools,
+            **kwargs,
+        )
 
     def _create_chat_result(
         self,

@@ -130,7 +130,13 @@ def test_text_only_models_keep_cache_control_lists() -> None:
 def test_non_text_parts_are_left_for_the_multimodal_rules() -> None:
     image = {"type": "image_url", "image_url": {"url": "https://x/y.png"}}
     content = [{"type": "text", "text": "What is this?"}, image]
-    assert _messages([HumanMessage(content)])[0]["content"] == content
+    # Not flattened away: a text-only model refuses the image instead.
+    with pytest.raises(ValueError, match="does not accept image input"):
+        _messages([HumanMessage(content)])
+    assert (
+        _messages([HumanMessage(content)], model="qwen3-vl-plus")[0]["content"]
+        == content
+    )
 
 
 def test_vision_and_unknown_models_keep_lists() -> None:

@@ -1,0 +1,361 @@
+"""Structured output on DashScope: the method, the response format, the JSON rules.
+
+DashScope has three ways to get structured output (API_FACTS section 3): a forced
+tool call, `response_format` `json_object` (which needs the word "JSON" in a
+system or user message) and `json_schema` (only on some models). Neither JSON
+mode works while the model thinks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from langchain_core.utils.function_calling import (
+    convert_to_openai_function,
+    convert_to_openai_tool,
+)
+
+from langchain_qwen import catalog
+from langchain_qwen.catalog import ModelInfo
+from langchain_qwen.tools import FREE_CHOICES, requested_thinking, thinking_off_for
+
+Method = Literal["function_calling", "json_mode", "json_schema"]
+
+JSON_HINT = "Respond in JSON."
+"""What is added to the prompt when JSON mode is on and no message says "JSON"."""
+
+_RESPONSE_FORMATS = ("json_object", "json_schema")
+# DashScope: json_schema.name takes letters, digits, '_' and '-', up to 64.
+_VALID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def default_method(info: ModelInfo | None) -> Method:
+    """The structured-output method to use when the caller names none.
+
+    `json_schema` is DashScope's native schema-constrained output, so it is the
+    first choice where the catalogue says the model has it. Elsewhere, and for
+    models the catalogue does not know (self-hosted servers included),
+    `function_calling` is used: it works on every model with tool support and
+    is `BaseChatOpenAI`'s own default.
+
+    Args:
+        info: The model's catalogue entry, or `None`.
+
+    Returns:
+        `"json_schema"` or `"function_calling"`.
+    """
+    if info is not None and info.json_schema:
+        return "json_schema"
+    return "function_calling"
+
+
+def check_method(
+    method: str,
+    *,
+    model: str,
+    info: ModelInfo | None,
+    region: str | None = None,
+) -> None:
+    """Check that the model supports a structured-output method.
+
+    Args:
+        method: `"function_calling"`, `"json_mode"` or `"json_schema"`.
+        model: The model name, for messages.
+        info: The model's catalogue entry; `None` skips the check.
+        region: The canonical region, to suggest models offered there.
+
+    Raises:
+        ValueError: If the catalogue says the model lacks the method.
+    """
+    if info is None:
+        return
+    capability = {
+        "json_schema": "json_schema",
+        "json_mode": "json_object",
+        "function_calling": "tools",
+    }.get(method)
+    if capability is None or getattr(info, capability):
+        return
+    methods = [
+        name
+        for name, field in (
+            ("function_calling", info.tools),
+            ("json_mode", info.json_object),
+            ("json_schema", info.json_schema),
+        )
+        if field
+    ]
+    instead = (
+        f"Use method={' or '.join(repr(m) for m in methods)}, or a"
+        if methods
+        else "Use a"
+    )
+    others = catalog.models_with(capability, like=info, region=region)
+    msg = (
+        f"{model!r} does not support structured output with method={method!r}. "
+        f"{instead} model that does, e.g. {', '.join(others)}. If the catalogue is "
+        "out of date, pass validate_model=False."
+    )
+    raise ValueError(msg)
+
+
+def structured_thinking_kwargs(
+    method: str,
+    *,
+    model: str,
+    info: ModelInfo | None,
+    explicit: bool | None,
+    inherited: bool | None,
+    tool_choice: Any = None,
+) -> dict[str, Any]:
+    """Bind arguments that turn thinking off for a structured-output runnable.
+
+    For `function_calling` this only rejects a model that always thinks:
+    `bind_tools` turns thinking off for its forced tool choice itself.
+
+    Args:
+        method: The structured-output method.
+        model: The model name, for messages.
+        info: The model's catalogue entry; `None` passes through.
+        explicit: `enable_thinking` given to `with_structured_output`.
+        inherited: `enable_thinking` from the instance.
+        tool_choice: A `tool_choice` given to `with_structured_output`, which
+            replaces the forced one of `function_calling`.
+
+    Returns:
+        `{"enable_thinking": False}` or `{}`.
+
+    Raises:
+        ValueError: If the model always thinks (unless `function_calling` with a
+            free `tool_choice`), or JSON mode meets `enable_thinking=True`.
+    """
+    if method == "function_calling":
+        if (
+            info is not None
+            and info.thinking == "always"
+            and not (isinstance(tool_choice, str) and tool_choice in FREE_CHOICES)
+        ):
+            msg = (
+                f"{model!r} always thinks, and DashScope allows neither a forced "
+                "tool call nor JSON output while a model thinks, so structured "
+                "output cannot be guaranteed. Use a hybrid model (e.g. "
+                "'qwen-plus'), or pass tool_choice='auto' to let the model decide "
+                "(the result is None when it answers in text)."
+            )
+            raise ValueError(msg)
+        return {}
+    return thinking_off_for(
+        f"structured output with method={method!r}",
+        model=model,
+        info=info,
+        explicit=explicit,
+        inherited=inherited,
+    )
+
+
+def json_schema_format(schema: Any, *, strict: bool | None) -> dict[str, Any]:
+    """Build the `json_schema` response format DashScope receives.
+
+    The schema is sent as given: `strict` appears only when the caller set it
+    (DashScope's default is `false`), and a Pydantic class is not rewritten into
+    OpenAI's strict form.
+
+    Args:
+        schema: A Pydantic class, TypedDict, JSON schema, OpenAI function
+            schema, or a ready `{"type": "json_schema", ...}` response format.
+        strict: `json_schema.strict`, or `None` to leave it out.
+
+    Returns:
+        `{"type": "json_schema", "json_schema": {"name", "description"?,
+        "schema", "strict"?}}`.
+
+    Raises:
+        ValueError: If the schema's name is not one DashScope accepts.
+    """
+    if isinstance(schema, Mapping) and schema.get("type") == "json_schema":
+        response_format = dict(schema)
+        if strict is not None:
+            response_format["json_schema"] = {
+                **response_format["json_schema"],
+                "strict": strict,
+            }
+        return response_format
+    if isinstance(schema, Mapping) and "name" in schema and "schema" in schema:
+        body: dict[str, Any] = dict(schema)
+    else:
+        function = convert_to_openai_function(schema, strict=strict)
+        body = {"name": function["name"]}
+        if function.get("description"):
+            body["description"] = function["description"]
+        body["schema"] = function["parameters"]
+    if strict is not None:
+        body["strict"] = strict
+    name = str(body["name"])
+    if not _VALID_NAME.match(name):
+        msg = (
+            f"Schema name {name!r} is not accepted by DashScope's json_schema: use "
+            "only letters, digits, '_' and '-' (at most 64 characters), e.g. a "
+            "'title' of 'MovieReview' in a JSON schema."
+        )
+        raise ValueError(msg)
+    return {"type": "json_schema", "json_schema": body}
+
+
+def json_schema_kwargs(schema: Any, *, strict: bool | None) -> dict[str, Any]:
+    """Bind arguments for `json_schema` structured output, schema sent as given.
+
+    `BaseChatOpenAI` would hand a Pydantic class to the `openai` SDK, which
+    always sends it with `strict: true` (and rewritten to OpenAI's strict
+    form), whatever `strict` was asked for. Binding the format built here
+    instead keeps `strict` exactly as given; the reply text is then parsed
+    (and streamed) like JSON mode's.
+
+    Args:
+        schema: The output schema.
+        strict: `json_schema.strict`, or `None` to leave it out.
+
+    Returns:
+        `response_format` and the `ls_structured_output_format` tracing
+        metadata, as the parent records it for `json_schema`.
+    """
+    return {
+        "response_format": json_schema_format(schema, strict=strict),
+        "ls_structured_output_format": {
+            "kwargs": {"method": "json_schema", "strict": strict},
+            "schema": convert_to_openai_tool(schema),
+        },
+    }
+
+
+def response_format_type(response_format: Any) -> str | None:
+    """The `type` of a `response_format`; a Pydantic class counts as `json_schema`.
+
+    Args:
+        response_format: The payload's `response_format`.
+
+    Returns:
+        `"text"`, `"json_object"`, `"json_schema"` or `None`.
+    """
+    if response_format is None:
+        return None
+    if isinstance(response_format, Mapping):
+        kind = response_format.get("type")
+        return kind if isinstance(kind, str) else None
+    # The openai SDK turns a Pydantic class into a json_schema format.
+    return "json_schema"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") == "text"
+        )
+    return ""
+
+
+def mentions_json(messages: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a system or user message contains "json" (any case), as DashScope asks.
+
+    Args:
+        messages: The request's messages.
+
+    Returns:
+        `True` if DashScope's JSON-mode check would pass.
+    """
+    return any(
+        message.get("role") in ("system", "user")
+        and "json" in _text(message.get("content")).lower()
+        for message in messages
+    )
+
+
+def with_json_word(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make sure the messages mention JSON, changing as little as possible.
+
+    Nothing changes when a system or user message already says "json". Else
+    `JSON_HINT` is appended to a leading system message, or becomes a new
+    leading system message.
+
+    Args:
+        messages: The request's messages; not modified.
+
+    Returns:
+        The messages, with the hint when it was needed.
+    """
+    if mentions_json(messages):
+        return messages
+    first = messages[0] if messages else None
+    if first is not None and first.get("role") == "system":
+        content = first.get("content")
+        if isinstance(content, str):
+            hinted: Any = f"{content}\n\n{JSON_HINT}" if content else JSON_HINT
+        elif isinstance(content, list):
+            hinted = [*content, {"type": "text", "text": JSON_HINT}]
+        else:
+            hinted = JSON_HINT
+        return [{**first, "content": hinted}, *messages[1:]]
+    return [{"role": "system", "content": JSON_HINT}, *messages]
+
+
+def prepare_request(
+    payload: dict[str, Any],
+    *,
+    info: ModelInfo | None,
+    dashscope: bool,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """Apply DashScope's structured-output rules to a finished payload.
+
+    Args:
+        payload: The request payload; not modified.
+        info: The model's catalogue entry, or `None` to skip model rules.
+        dashscope: Whether the target is DashScope.
+        region: The canonical region, to suggest models offered there.
+
+    Returns:
+        The payload, with the JSON word added to the messages for `json_object`.
+
+    Raises:
+        ValueError: If the model lacks the response format, or would think.
+    """
+    kind = response_format_type(payload.get("response_format"))
+    if kind not in _RESPONSE_FORMATS:
+        return payload
+    model = str(payload.get("model"))
+    if info is not None:
+        check_method(
+            "json_mode" if kind == "json_object" else "json_schema",
+            model=model,
+            info=info,
+            region=region,
+        )
+        if info.thinking == "always":
+            thinking_off_for(
+                f"response_format {kind!r}",
+                model=model,
+                info=info,
+                explicit=None,
+                inherited=None,
+            )
+        thinking = requested_thinking(payload)
+        if thinking if thinking is not None else info.thinking_default:
+            msg = (
+                f"response_format {kind!r} does not work while {model!r} is "
+                "thinking. Pass enable_thinking=False, or use "
+                "with_structured_output(), which turns thinking off for that "
+                "runnable."
+            )
+            raise ValueError(msg)
+    if kind == "json_object" and dashscope:
+        messages = payload.get("messages")
+        if isinstance(messages, list):
+            hinted = with_json_word(messages)
+            if hinted is not messages:
+                return {**payload, "messages": hinted}
+    return payload
