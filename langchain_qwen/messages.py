@@ -239,6 +239,12 @@ def normalise_messages(
             message["content"] = tool_result_text(message.get("content"))
         elif text_only:
             message["content"] = _flatten_text(message.get("content"))
+        if role == "assistant" and message.get("tool_calls"):
+            # DashScope documents `index` as required on each history tool call.
+            message["tool_calls"] = [
+                {**call, "index": call.get("index", n)}
+                for n, call in enumerate(message["tool_calls"])
+            ]
         source = sources[i] if paired else None
         if role != "assistant" or not isinstance(source, AIMessage):
             continue

@@ -282,6 +282,7 @@ def test_tool_loop_on_the_wire(server: DashScopeServer) -> None:
                     "id": "call_1",
                     "type": "function",
                     "function": {"name": "weather", "arguments": '{"city": "Paris"}'},
+                    "index": 0,
                 }
             ],
             "reasoning_content": "I should call weather.",

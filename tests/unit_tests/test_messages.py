@@ -26,6 +26,7 @@ WIRE_CALL = {
     "id": "call_1",
     "type": "function",
     "function": {"name": "weather", "arguments": '{"city": "Paris"}'},
+    "index": 0,
 }
 
 
@@ -358,3 +359,26 @@ def test_qwen_mt_single_user_message() -> None:
         translation_options={"source_lang": "auto", "target_lang": "English"},
     )
     assert sent == [{"content": "Hallo", "role": "user"}]
+
+
+def test_history_tool_calls_carry_their_index() -> None:
+    calls = [
+        {"name": "weather", "args": {"city": "Hangzhou"}, "id": "call_1"},
+        {"name": "weather", "args": {"city": "Beijing"}, "id": "call_2"},
+    ]
+    sent = _messages(
+        [
+            HumanMessage("Weather in Hangzhou and Beijing?"),
+            AIMessage("", tool_calls=calls),
+            ToolMessage("sunny", tool_call_id="call_1"),
+            ToolMessage("rain", tool_call_id="call_2"),
+        ]
+    )
+    assert [(c["id"], c["index"]) for c in sent[1]["tool_calls"]] == [
+        ("call_1", 0),
+        ("call_2", 1),
+    ]
+    assert sent[1]["tool_calls"][1]["function"] == {
+        "name": "weather",
+        "arguments": '{"city": "Beijing"}',
+    }
