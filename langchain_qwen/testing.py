@@ -934,8 +934,8 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     - a `json_schema` response format gets JSON content matching the schema;
       `json_object` gets `{"answer": <last user message>}`;
     - otherwise the last user message is echoed (as by `echo_handler`);
-    - `enable_thinking: true` adds reasoning, `stop` and `max_tokens` cut the
-      answer (finish reasons `"stop"` and `"length"`), and usage comes with
+    - `enable_thinking: true` adds reasoning; `stop` and `max_tokens` cut a
+      text answer (finish reasons `"stop"` and `"length"`); usage comes with
       every answer (in a stream, when `stream_options.include_usage` asks).
 
     Like DashScope, it answers 400 to `json_object` without the word "json" in
@@ -966,24 +966,25 @@ def scripted_handler(request: RecordedRequest) -> Reply:
 
     user_text = _last_user_text(messages)
     tool_calls: list[dict[str, Any]] | None = None
+    finish: str | None = None
     if forced is not None:
         parameters = forced.get("parameters") or {"type": "object", "properties": {}}
         args = schema_example(parameters, text=user_text)
         tool_calls = [{"name": forced.get("name"), "args": args}]
         text = ""
-    elif (results := _tool_results_text(messages)) is not None:
-        text = results
-    elif response is not None:
+    elif response is not None and _tool_results_text(messages) is None:
         kind, schema = response
         value = (
             schema_example(schema, text=user_text)
             if kind == "json_schema" and schema is not None
             else {"answer": user_text}
         )
+        # Not cut by stop or max_tokens: its length is the script's, not a
+        # model's, and a cut would only break the JSON.
         text = json.dumps(value, ensure_ascii=False)
     else:
-        text = user_text
-    text, finish = _apply_limits(text, body)
+        text = _tool_results_text(messages) or user_text
+        text, finish = _apply_limits(text, body)
     reasoning = f"The request asks me to answer: {user_text}" if thinking else None
     return text_completion(
         text,
