@@ -620,7 +620,7 @@ def _ratio_cell(row: Row, name: str, base: str) -> str:
 
 def format_table(results: Results) -> str:
     names = results.names
-    header = ["metric (median)", *names, "ChatQwen/ChatOpenAI", ""]
+    header = ["metric (median)", *names, "ChatQwen/ChatOpenAI", "target"]
     lines: list[list[str]] = []
     for row in results.rows:
         cells = [row.label, *(_ratio_cell(row, n, RAW) for n in names)]
