@@ -222,7 +222,7 @@ def _type_of(schema: Mapping[str, Any]) -> str | None:
 
 
 def _number(schema: Mapping[str, Any], *, integer: bool) -> float:
-    """The value nearest to 0 within the bounds (rounded up to `multipleOf`)."""
+    """The value nearest to 0 within the bounds, moved to a `multipleOf`."""
     low, low_open = _bound(schema, "minimum", "exclusiveMinimum")
     high, high_open = _bound(schema, "maximum", "exclusiveMaximum")
     if integer:

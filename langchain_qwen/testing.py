@@ -787,6 +787,29 @@ def text_completion(
     return Reply(build=build)
 
 
+_ECHO_LIMIT = 200
+
+
+def _body_of(request: RecordedRequest) -> Mapping[str, Any]:
+    return request.body if isinstance(request.body, Mapping) else {}
+
+
+def _model_of(body: Mapping[str, Any]) -> str:
+    model = body.get("model")
+    return model if isinstance(model, str) else "qwen-plus"
+
+
+def _messages(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
+
+
+def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return _message_text(message.get("content"))[:_ECHO_LIMIT]
+    return ""
+
+
 def echo_handler(request: RecordedRequest) -> Reply:
     """The default handler: echo the last user message, like DashScope would answer.
 
@@ -799,22 +822,13 @@ def echo_handler(request: RecordedRequest) -> Reply:
     Returns:
         The reply.
     """
-    body = request.body if isinstance(request.body, Mapping) else {}
-    last_user = ""
-    for message in body.get("messages") or []:
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            last_user = _message_text(message.get("content"))
-    model = body.get("model")
-    return text_completion(
-        last_user[:200], model=model if isinstance(model, str) else "qwen-plus"
-    )
+    body = _body_of(request)
+    return text_completion(_last_user_text(_messages(body)), model=_model_of(body))
 
 
 # --------------------------------------------------------------------------
 # A scripted model: deterministic answers from the request alone
 # --------------------------------------------------------------------------
-
-_ECHO_LIMIT = 200
 
 # DashScope's own wording for the two checks `scripted_handler` mirrors
 # (API_FACTS 3: the json_object keyword rule; thinking mode and JSON output).
@@ -825,17 +839,6 @@ _NEEDS_JSON_WORD = (
 _NO_JSON_WHILE_THINKING = (
     "Json mode response is not supported when enable_thinking is true"
 )
-
-
-def _messages(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
-
-
-def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            return _message_text(message.get("content"))[:_ECHO_LIMIT]
-    return ""
 
 
 def _function_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -948,9 +951,8 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     Returns:
         The reply, streamed or not as the request asks, naming its model.
     """
-    body: Mapping[str, Any] = request.body if isinstance(request.body, Mapping) else {}
+    body = _body_of(request)
     messages = _messages(body)
-    model = body.get("model")
     tools = _function_tools(body)
     forced = _forced_tool(body, tools)
     if isinstance(forced, str):
@@ -965,6 +967,7 @@ def scripted_handler(request: RecordedRequest) -> Reply:
             return _invalid(_NEEDS_JSON_WORD)
 
     user_text = _last_user_text(messages)
+    results = _tool_results_text(messages)
     tool_calls: list[dict[str, Any]] | None = None
     finish: str | None = None
     if forced is not None:
@@ -972,7 +975,7 @@ def scripted_handler(request: RecordedRequest) -> Reply:
         args = schema_example(parameters, text=user_text)
         tool_calls = [{"name": forced.get("name"), "args": args}]
         text = ""
-    elif response is not None and _tool_results_text(messages) is None:
+    elif response is not None and results is None:
         kind, schema = response
         value = (
             schema_example(schema, text=user_text)
@@ -983,12 +986,12 @@ def scripted_handler(request: RecordedRequest) -> Reply:
         # model's, and a cut would only break the JSON.
         text = json.dumps(value, ensure_ascii=False)
     else:
-        text = _tool_results_text(messages) or user_text
+        text = results or user_text
         text, finish = _apply_limits(text, body)
     reasoning = f"The request asks me to answer: {user_text}" if thinking else None
     return text_completion(
         text,
-        model=model if isinstance(model, str) else "qwen-plus",
+        model=_model_of(body),
         reasoning=reasoning,
         tool_calls=tool_calls,
         finish_reason=finish,

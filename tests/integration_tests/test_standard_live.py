@@ -23,14 +23,11 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_qwen import ChatQwen, catalog
 from langchain_qwen.catalog import ModelInfo
 from langchain_qwen.regions import REGIONS, resolve_endpoint
-
-UsageDetail = Literal[
-    "audio_input",
-    "audio_output",
-    "reasoning_output",
-    "cache_read_input",
-    "cache_creation_input",
-]
+from tests.integration_tests._standard import (
+    ONE_EVENT_LOOP,
+    UsageDetail,
+    invoke_or_stream,
+)
 
 
 def _target() -> tuple[str, str, str | None]:
@@ -76,13 +73,7 @@ def _can(capability: str) -> bool:
     return bool(INFO is not None and getattr(INFO, capability))
 
 
-pytestmark = [
-    pytest.mark.live,
-    # One event loop for the module: the parent caches its async httpx client
-    # per base URL, and a pooled connection cannot outlive the loop that opened it.
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.filterwarnings("ignore:The test <Function .* is marked with '@pytest"),
-]
+pytestmark = [pytest.mark.live, *ONE_EVENT_LOOP]
 
 
 @pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
@@ -164,12 +155,12 @@ class TestChatQwenLive(ChatModelIntegrationTests):
             if INFO is not None and INFO.thinking == "always"
             else {"enable_thinking": True}
         )
-        return _invoke_or_stream(
+        return invoke_or_stream(
             self._model(**thinking), "What is 17 * 23? Answer briefly.", stream=stream
         )
 
     def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
-        return _invoke_or_stream(self._model(), "Hello", stream=stream)
+        return invoke_or_stream(self._model(), "Hello", stream=stream)
 
     @pytest.mark.xfail(
         not _can("tool_choice_required"),
@@ -180,13 +171,3 @@ class TestChatQwenLive(ChatModelIntegrationTests):
     )
     def test_tool_choice(self, model: BaseChatModel) -> None:
         super().test_tool_choice(model)
-
-
-def _invoke_or_stream(model: ChatQwen, prompt: str, *, stream: bool) -> AIMessage:
-    if not stream:
-        return model.invoke(prompt)
-    full = None
-    for chunk in model.stream(prompt):
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return AIMessage(**full.model_dump(exclude={"type", "tool_call_chunks"}))

@@ -22,25 +22,16 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_qwen import ChatQwen
 from langchain_qwen.testing import DashScopeServer, scripted_handler
+from tests.integration_tests._standard import (
+    ONE_EVENT_LOOP,
+    UsageDetail,
+    invoke_or_stream,
+)
 
 MODEL = "qwen-plus"
 OVERRIDE_MODEL = "qwen-max"
 
-# One event loop for the module: the parent caches its async httpx client per
-# base URL, and a pooled connection cannot outlive the loop that opened it.
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    # The mark reaches the suite's sync tests too, where it is simply unused.
-    pytest.mark.filterwarnings("ignore:The test <Function .* is marked with '@pytest"),
-]
-
-UsageDetail = Literal[
-    "audio_input",
-    "audio_output",
-    "reasoning_output",
-    "cache_read_input",
-    "cache_creation_input",
-]
+pytestmark = ONE_EVENT_LOOP
 
 
 class TestChatQwenLoopback(ChatModelIntegrationTests):
@@ -100,10 +91,10 @@ class TestChatQwenLoopback(ChatModelIntegrationTests):
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
         model = self._model(enable_thinking=True)
-        return _invoke_or_stream(model, "What is 17 * 23?", stream=stream)
+        return invoke_or_stream(model, "What is 17 * 23?", stream=stream)
 
     def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
-        return _invoke_or_stream(self._model(), "Hello", stream=stream)
+        return invoke_or_stream(self._model(), "Hello", stream=stream)
 
     @pytest.mark.xfail(
         reason="needs the model to decide on its own to call a tool; the scripted "
@@ -113,13 +104,3 @@ class TestChatQwenLoopback(ChatModelIntegrationTests):
     @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
     def test_agent_loop(self, model: BaseChatModel) -> None:
         super().test_agent_loop(model)
-
-
-def _invoke_or_stream(model: ChatQwen, prompt: str, *, stream: bool) -> AIMessage:
-    if not stream:
-        return model.invoke(prompt)
-    full = None
-    for chunk in model.stream(prompt):
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return AIMessage(**full.model_dump(exclude={"type", "tool_call_chunks"}))
