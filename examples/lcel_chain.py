@@ -20,17 +20,30 @@ def main() -> None:
     with chat_kwargs(*offline) as kwargs:
         prompt = ChatPromptTemplate.from_messages(
             [
-                ("system", "Translate the user's text into {language}. Reply with the translation only."),
+                (
+                    "system",
+                    "Translate the user's text into {language}. "
+                    "Reply with the translation only.",
+                ),
                 ("human", "{text}"),
             ]
         )
-        chain = prompt | ChatQwen(model="qwen-plus", temperature=0.2, **kwargs) | StrOutputParser()
+        chain = (
+            prompt
+            | ChatQwen(model="qwen-plus", temperature=0.2, **kwargs)
+            | StrOutputParser()
+        )
 
         print("[invoke]", chain.invoke({"language": "French", "text": "Hello, world!"}))
-        print("[batch] ", chain.batch([
-            {"language": "German", "text": "Hello, world!"},
-            {"language": "Spanish", "text": "Hello, world!"},
-        ]))
+        print(
+            "[batch] ",
+            chain.batch(
+                [
+                    {"language": "German", "text": "Hello, world!"},
+                    {"language": "Spanish", "text": "Hello, world!"},
+                ]
+            ),
+        )
         print("[stream]", end=" ")
         for piece in chain.stream({"language": "Italian", "text": "Hello, world!"}):
             print(piece, end="", flush=True)

@@ -20,7 +20,9 @@ from langchain_qwen import ChatQwen
 from langchain_qwen.testing import text_completion
 
 DOCS = [
-    Document("Model Studio keys belong to one region: a Beijing key fails in Singapore."),
+    Document(
+        "Model Studio keys belong to one region: a Beijing key fails in Singapore."
+    ),
     Document("ChatQwen reads DASHSCOPE_API_KEY and never OPENAI_API_KEY."),
     Document("QwQ models think before answering and only answer when streamed."),
 ]
@@ -53,7 +55,9 @@ def main() -> None:
     with chat_kwargs(text_completion(answer), text_completion(answer)) as kwargs:
         if kwargs:  # offline: both providers talk to the same replay server
             openai_model: BaseChatModel | None = ChatOpenAI(
-                model="qwen-plus", base_url=kwargs["base_url"], api_key=kwargs["api_key"]
+                model="qwen-plus",
+                base_url=kwargs["base_url"],
+                api_key=kwargs["api_key"],
             )
         elif os.environ.get("OPENAI_API_KEY"):
             openai_model = ChatOpenAI(model="gpt-4o-mini")
@@ -62,7 +66,10 @@ def main() -> None:
             print("[ChatOpenAI] skipped: OPENAI_API_KEY is not set")
         if openai_model is not None:
             print("[ChatOpenAI]", rag_chain(openai_model).invoke(question))
-        print("[ChatQwen]  ", rag_chain(ChatQwen(model="qwen-plus", **kwargs)).invoke(question))
+        print(
+            "[ChatQwen]  ",
+            rag_chain(ChatQwen(model="qwen-plus", **kwargs)).invoke(question),
+        )
 
 
 if __name__ == "__main__":

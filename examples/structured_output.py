@@ -6,6 +6,7 @@ from _mode import chat_kwargs
 from pydantic import BaseModel, Field
 
 from langchain_qwen import ChatQwen
+from langchain_qwen.testing import text_completion
 
 
 class Person(BaseModel):
@@ -17,7 +18,12 @@ class Person(BaseModel):
 
 
 def main() -> None:
-    with chat_kwargs() as kwargs:
+    # Offline, what the model answers under DashScope's json_schema mode.
+    answer = (
+        '{"name": "Ada Lovelace", "born": 1815, '
+        '"known_for": "the first published algorithm"}'
+    )
+    with chat_kwargs(text_completion(answer), text_completion(answer)) as kwargs:
         model = ChatQwen(model="qwen-plus", **kwargs)
         extractor = model.with_structured_output(Person)  # json_schema for qwen-plus
         text = (

@@ -92,8 +92,9 @@ def test_streamed_tool_call_takes_numbers_from_the_prompt(
 
 
 def test_required_calls_the_first_tool(server: DashScopeServer) -> None:
-    model = _model(server).bind_tools([lookup_city, add], tool_choice="any")
-    message = model.invoke("hi")
+    # qwen3.7-plus takes DashScope's "required"; ChatQwen sends it as asked.
+    model = _model(server, model="qwen3.7-plus")
+    message = model.bind_tools([lookup_city, add], tool_choice="any").invoke("hi")
     assert server.requests[-1].body["tool_choice"] == "required"
     assert [c["name"] for c in message.tool_calls] == ["lookup_city"]
 
@@ -134,21 +135,49 @@ def test_json_schema_output_matches_the_schema(server: DashScopeServer) -> None:
 
 
 def test_json_object_needs_the_word_json(server: DashScopeServer) -> None:
-    model = _model(server).bind(response_format={"type": "json_object"})
+    raw = _raw(server)
+    fmt: Any = {"type": "json_object"}
     with pytest.raises(openai.BadRequestError) as err:
-        model.invoke("Describe a cat")
+        raw.chat.completions.create(
+            model="qwen-plus",
+            messages=[{"role": "user", "content": "Describe a cat"}],
+            response_format=fmt,
+        )
     assert err.value.status_code == 400
     assert "must contain the word 'json'" in str(err.value)
-    message = model.invoke("Describe a cat as JSON")
-    assert json.loads(message.text) == {"answer": "Describe a cat as JSON"}
+    reply = raw.chat.completions.create(
+        model="qwen-plus",
+        messages=[{"role": "user", "content": "Describe a cat as JSON"}],
+        response_format=fmt,
+    )
+    assert json.loads(reply.choices[0].message.content or "") == {
+        "answer": "Describe a cat as JSON"
+    }
+    # ChatQwen adds the word itself, so the same prompt goes through.
+    message = _model(server).bind(response_format=fmt).invoke("Describe a cat")
+    assert json.loads(message.text) == {"answer": "Describe a cat"}
 
 
 def test_json_output_with_thinking_is_rejected(server: DashScopeServer) -> None:
-    structured = _model(server, enable_thinking=True).with_structured_output(
-        Person, method="json_schema"
-    )
+    fmt: Any = {
+        "type": "json_schema",
+        "json_schema": {"name": "Person", "schema": Person.model_json_schema()},
+    }
     with pytest.raises(openai.BadRequestError, match="enable_thinking is true"):
-        structured.invoke("Ada, 36")
+        _raw(server).chat.completions.create(
+            model="qwen-plus",
+            messages=[{"role": "user", "content": "Ada, 36"}],
+            response_format=fmt,
+            extra_body={"enable_thinking": True},
+        )
+    # ChatQwen turns thinking off for the structured runnable only.
+    model = _model(server, enable_thinking=True)
+    person = model.with_structured_output(Person, method="json_schema").invoke(
+        "Ada, 36"
+    )
+    assert isinstance(person, Person)
+    assert server.requests[-1].body["enable_thinking"] is False
+    assert model.enable_thinking is True
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -34,7 +34,7 @@ OVERRIDE_MODEL = "qwen-max"
 pytestmark = ONE_EVENT_LOOP
 
 
-class TestChatQwenLoopback(ChatModelIntegrationTests):
+class _LoopbackSuite(ChatModelIntegrationTests):
     server: DashScopeServer
 
     @pytest.fixture(scope="class", autouse=True)
@@ -51,12 +51,14 @@ class TestChatQwenLoopback(ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {
-            "model": MODEL,
+            "model": self.model_name,
             "base_url": self.server.base_url,
             "api_key": "sk-loopback",
             "max_retries": 0,
             "timeout": 10,
         }
+
+    model_name = MODEL
 
     @property
     def model_override_value(self) -> str:
@@ -104,3 +106,27 @@ class TestChatQwenLoopback(ChatModelIntegrationTests):
     @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
     def test_agent_loop(self, model: BaseChatModel) -> None:
         super().test_agent_loop(model)
+
+
+class TestChatQwenLoopback(_LoopbackSuite):
+    """The suite on the default model, qwen-plus."""
+
+    @pytest.mark.xfail(
+        reason="tool_choice='any' over two tools: qwen-plus has no DashScope "
+        "'required', so ChatQwen raises instead of rewriting the choice (the "
+        "qwen3.7-plus class runs this test for real)",
+        raises=ValueError,
+        strict=True,
+    )
+    def test_tool_choice(self, model: BaseChatModel) -> None:
+        super().test_tool_choice(model)
+
+
+class TestChatQwenLoopbackRequired(_LoopbackSuite):
+    """The suite on a model that takes `tool_choice="required"`.
+
+    qwen3.7-plus thinks by default, so this class also covers thinking being
+    turned off for forced tool calls and structured output.
+    """
+
+    model_name = "qwen3.7-plus"
