@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, cast
 
 import openai
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 from typing_extensions import Self
 
-from langchain_qwen import catalog
+from langchain_qwen import _clients, catalog
+from langchain_qwen._stream_guard import (
+    aguard_stream,
+    context_for,
+    guard_stream,
+    translating,
+)
 from langchain_qwen._version import __version__
 from langchain_qwen.payload import DASHSCOPE_BODY_FIELDS, move_dashscope_fields
 from langchain_qwen.regions import (
@@ -374,6 +384,76 @@ class ChatQwen(BaseChatOpenAI):
             if client is not None and client.project == os.getenv("OPENAI_PROJECT_ID"):
                 client.project = None
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _install_dashscope_clients(
+        cls, values: Any, handler: ModelWrapValidatorHandler[Self]
+    ) -> Self:
+        """Teach the SDK clients the parent builds DashScope's retry and stream rules.
+
+        Quota and billing errors are never retried (even as 429), and a stream
+        whose body ends without `data: [DONE]` raises; see `_clients`. A wrap
+        validator, because only the input tells clients the user passed in
+        (theirs, left alone) from those the parent's validator built.
+        """
+        given = set(values) if isinstance(values, Mapping) else set()
+        model = handler(values)
+        sync_client = model.root_client
+        async_client = model.root_async_client
+        _clients.install(
+            None if given & {"client", "root_client"} else sync_client,
+            None if given & {"async_client", "root_async_client"} else async_client,
+        )
+        return model
+
+    # Errors are translated in one place (`errors.translate`), and streams are
+    # checked for DashScope's final chunk, around each of the parent's calls.
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with translating(context_for(self, kwargs.get("model"))):
+            return super()._generate(
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with translating(context_for(self, kwargs.get("model"))):
+            return await super()._agenerate(
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        chunks = super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+        return guard_stream(chunks, context_for(self, kwargs.get("model")))
+
+    def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        chunks = super()._astream(
+            messages, stop=stop, run_manager=run_manager, **kwargs
+        )
+        return aguard_stream(chunks, context_for(self, kwargs.get("model")))
 
     @property
     def _llm_type(self) -> str:
