@@ -25,3 +25,14 @@ def _hermetic_env(
             keep_dashscope and name.startswith("DASHSCOPE_")
         ):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shrink the openai SDK's retry backoff (0.5 s doubling) to milliseconds.
+
+    The retry policy and counts stay the SDK's and ChatQwen's; only the sleeps
+    between attempts get shorter, so that retry tests stay fast.
+    """
+    monkeypatch.setattr("openai._base_client.INITIAL_RETRY_DELAY", 0.002)
+    monkeypatch.setattr("openai._base_client.MAX_RETRY_DELAY", 0.01)
