@@ -260,6 +260,22 @@ class ChatQwen(BaseChatOpenAI):
         ```python
         model.profile["max_input_tokens"]
         ```
+
+    Errors:
+        Failed calls raise the `openai` class you would catch for `ChatOpenAI`,
+        which is also a `langchain_qwen.QwenError` with DashScope's `code`,
+        `request_id` and a `hint` naming the fix. Throttling and server faults
+        are retried (`max_retries`); quota and billing errors never are. A stream
+        cut short raises `StreamInterruptedError` instead of ending quietly.
+
+        ```python
+        from langchain_qwen import QuotaExceededError, ThrottlingError
+
+        try:
+            model.invoke(messages)
+        except ThrottlingError as e:  # also openai.RateLimitError
+            print(e.code, e.request_id, e.hint)
+        ```
     """
 
     model_name: str = Field(

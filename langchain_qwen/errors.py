@@ -802,6 +802,10 @@ def _why_interrupted(exc: BaseException) -> str:
     return "the connection broke"
 
 
+# How the parent reports a 200 body that is not JSON (an HTML page, say).
+_NOT_JSON_PREFIX = "Unexpected response type from OpenAI-compatible endpoint"
+
+
 def translate(
     exc: BaseException,
     ctx: ErrorContext,
@@ -824,7 +828,9 @@ def translate(
     in_stream = progress is not None and (progress.started or progress.chunks > 0)
     stream_request_id = progress.request_id if progress else None
 
-    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
+    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError) or (
+        type(exc) is ValueError and str(exc).startswith(_NOT_JSON_PREFIX)
+    ):
         doc = getattr(exc, "doc", None) or getattr(exc, "body", None)
         sample = repr(doc)[:200] if doc is not None else "(unavailable)"
         fields = ErrorFields(None, str(exc), stream_request_id)

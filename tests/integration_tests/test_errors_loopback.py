@@ -312,6 +312,26 @@ async def test_malformed_json_body(server: DashScopeServer, mode: str) -> None:
         await call(make(server), mode)
 
 
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+async def test_html_page_instead_of_json(server: DashScopeServer, mode: str) -> None:
+    # A proxy or captive portal answering 200 with a web page.
+    page = b"<html><body>Please log in</body></html>"
+    server.enqueue(Reply(body=page, headers={"content-type": "text/html"}))
+    with pytest.raises(MalformedResponseError) as info:
+        await call(make(server), mode)
+    assert "Please log in" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+async def test_streaming_invoke_cut_short_raises(
+    server: DashScopeServer, mode: str
+) -> None:
+    # streaming=True: invoke aggregates a stream, and must not return part of it.
+    server.enqueue(sse_reply(completion_chunks("Half of an answer."), drop_after=3))
+    with pytest.raises(StreamInterruptedError):
+        await call(make(server, streaming=True), mode)
+
+
 @pytest.mark.parametrize("mode", ["stream", "astream"])
 @pytest.mark.parametrize("cut", ["drop", "no_done", "no_finish"])
 async def test_streams_cut_short_raise(
@@ -403,6 +423,7 @@ async def test_the_key_never_leaves_the_header(
     caplog.set_level(logging.DEBUG)  # openai, httpx2, httpcore, langchain: everything
     recorder = Recorder()
     model = make(server, callbacks=[recorder])
+    before = model.model_dump()
     errors: list[BaseException] = []
     server.enqueue(
         error_reply(429, "limit_requests", "slow"),
@@ -419,6 +440,7 @@ async def test_the_key_never_leaves_the_header(
         except QwenError as e:
             errors.append(e)
     assert len(errors) == 3
+    assert model.model_dump() == before  # failed calls change nothing
     assert len(server.requests) == 7
     # Sent only as the Authorization header, never elsewhere; the OpenAI key never.
     for request in server.requests:

@@ -57,10 +57,22 @@ from langchain_qwen.testing import (
 )
 
 SEED = 20261125
-TIMEOUT = 0.5  # the model's timeout= in these tests
-SLOW = 1.5  # a delay that exceeds it
-DEADLINE = 10.0  # a call still running after this long is a hang
 MAX_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The model's `timeout=`, a delay beyond it, and when a call counts as hung."""
+
+    timeout: float
+    slow: float
+    deadline: float
+
+
+# Sequential calls can use tight timings; 100 concurrent streams on a loaded
+# machine need room, or a healthy but starved stream would time out.
+SEQUENTIAL = Timing(timeout=0.5, slow=1.5, deadline=10.0)
+CONCURRENT = Timing(timeout=3.0, slow=6.0, deadline=40.0)
 STREAM_MODES = ("stream", "astream")
 
 # (status, code, class, requests with max_retries=2)
@@ -221,9 +233,9 @@ def recovered_cases(rng: random.Random, mode: str) -> list[Case]:
     return cases
 
 
-def slow_cases(rng: random.Random, mode: str) -> list[Case]:
+def slow_cases(rng: random.Random, mode: str, timing: Timing) -> list[Case]:
     text = _answer(rng)
-    late = [text_completion(text, delay=SLOW) for _ in range(MAX_RETRIES + 1)]
+    late = [text_completion(text, delay=timing.slow) for _ in range(MAX_RETRIES + 1)]
     cases = [
         # No first byte within the timeout: retried, then a timeout error.
         Case(
@@ -239,7 +251,7 @@ def slow_cases(rng: random.Random, mode: str) -> list[Case]:
         Case(
             f"{mode}-slow-ok",
             mode,
-            [text_completion(text, delay=TIMEOUT / 5)],
+            [text_completion(text, delay=timing.timeout / 5)],
             text,
             None,
             1,
@@ -248,7 +260,7 @@ def slow_cases(rng: random.Random, mode: str) -> list[Case]:
     ]
     if mode in STREAM_MODES:
         chunks = completion_chunks(text)
-        stalled = sse_reply(chunks, chunk_delay=SLOW)
+        stalled = sse_reply(chunks, chunk_delay=timing.slow)
         cases.append(
             Case(
                 f"{mode}-slow-chunks",
@@ -260,7 +272,7 @@ def slow_cases(rng: random.Random, mode: str) -> list[Case]:
                 True,
             )
         )
-        steady = sse_reply(chunks, chunk_delay=TIMEOUT / 10)
+        steady = sse_reply(chunks, chunk_delay=timing.timeout / 20)
         cases.append(Case(f"{mode}-steady-chunks", mode, [steady], text, None, 1, True))
     return cases
 
@@ -311,11 +323,11 @@ def _case_of(request: RecordedRequest) -> str | None:
     return None
 
 
-def _model(server: DashScopeServer) -> ChatQwen:
+def _model(server: DashScopeServer, timing: Timing) -> ChatQwen:
     return ChatQwen(
         base_url=server.base_url,
         api_key="sk-faults",
-        timeout=TIMEOUT,
+        timeout=timing.timeout,
         max_retries=MAX_RETRIES,
     )
 
@@ -333,15 +345,17 @@ async def _run(model: ChatQwen, case: Case) -> str:
 
 
 async def run_cases(
-    cases: list[Case], *, concurrent: bool
+    cases: list[Case], *, concurrent: bool, timing: Timing
 ) -> tuple[Figures, list[Outcome]]:
     async with DashScopeServer(handler=Router(cases)) as server:
-        model = _model(server)
+        model = _model(server, timing)
 
         async def one(case: Case) -> Outcome:
             outcome = Outcome(case)
             try:
-                outcome.answer = await asyncio.wait_for(_run(model, case), DEADLINE)
+                outcome.answer = await asyncio.wait_for(
+                    _run(model, case), timing.deadline
+                )
             except asyncio.TimeoutError:
                 outcome.hung = True
             except Exception as e:
@@ -405,11 +419,12 @@ def check(figures: Figures, outcomes: list[Outcome], label: str) -> None:
     assert figures.exceptions == figures.calls - expected_ok
 
 
-def plan(modes: tuple[str, ...], seed: int) -> list[Case]:
+def plan(modes: tuple[str, ...], seed: int, timing: Timing) -> list[Case]:
     rng = random.Random(seed)
     cases: list[Case] = []
     for mode in modes:
-        cases += error_cases(mode) + recovered_cases(rng, mode) + slow_cases(rng, mode)
+        cases += error_cases(mode) + recovered_cases(rng, mode)
+        cases += slow_cases(rng, mode, timing)
         cases += good_cases(rng, mode, 5)
         if mode in STREAM_MODES:
             cases += stream_faults(rng, mode, 25)
@@ -427,7 +442,9 @@ def _fast(fast_retries: None) -> Iterator[None]:
 @pytest.mark.timeout(300)
 async def test_sync_calls_under_faults() -> None:
     figures, outcomes = await run_cases(
-        plan(("invoke", "stream"), SEED), concurrent=False
+        plan(("invoke", "stream"), SEED, SEQUENTIAL),
+        concurrent=False,
+        timing=SEQUENTIAL,
     )
     check(figures, outcomes, "sync")
 
@@ -435,7 +452,9 @@ async def test_sync_calls_under_faults() -> None:
 @pytest.mark.timeout(300)
 async def test_async_calls_under_faults() -> None:
     figures, outcomes = await run_cases(
-        plan(("ainvoke", "astream"), SEED + 1), concurrent=False
+        plan(("ainvoke", "astream"), SEED + 1, SEQUENTIAL),
+        concurrent=False,
+        timing=SEQUENTIAL,
     )
     check(figures, outcomes, "async")
 
@@ -447,7 +466,7 @@ async def test_100_concurrent_async_streams_good_and_broken() -> None:
         lambda: stream_faults(rng, "astream", 1),
         lambda: [rng.choice(error_cases("astream"))],
         lambda: [rng.choice(recovered_cases(rng, "astream"))],
-        lambda: [rng.choice(slow_cases(rng, "astream"))],
+        lambda: [rng.choice(slow_cases(rng, "astream", CONCURRENT))],
     ]
     cases: list[Case] = []
     while len(cases) < 100:
@@ -460,7 +479,7 @@ async def test_100_concurrent_async_streams_good_and_broken() -> None:
             case.name = f"{case.name}#{len(cases)}"  # unique: routed by name
             cases.append(case)
     started = time.monotonic()
-    figures, outcomes = await run_cases(cases, concurrent=True)
+    figures, outcomes = await run_cases(cases, concurrent=True, timing=CONCURRENT)
     elapsed = time.monotonic() - started
     check(figures, outcomes, f"100 concurrent astream, {elapsed:.1f}s")
     assert figures.calls == 100

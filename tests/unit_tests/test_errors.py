@@ -694,3 +694,15 @@ def test_stream_without_finish_reason() -> None:
     assert "after 5 chunks" in str(err)
     assert err.request_id == "r"
     assert "finish_reason" in str(err)
+
+
+def test_non_json_200_body() -> None:
+    # What the parent raises when `parse()` returns the text of an HTML page.
+    exc = ValueError(
+        "Unexpected response type from OpenAI-compatible endpoint. Expected a dict "
+        "or openai.BaseModel, got str: '<html>Please log in</html>'"
+    )
+    new = translate(exc, ctx())
+    assert isinstance(new, MalformedResponseError)
+    assert isinstance(new, ValueError)
+    assert "Please log in" in str(new)
