@@ -123,6 +123,10 @@ class ContentModerationError(QwenError):
     sent inside a stream after output has started. Never retried.
     """
 
+    # langchain's retry middleware reads `is_retryable`; it is set wherever the
+    # langchain base class the HTTP status implies would say otherwise.
+    is_retryable = False
+
 
 class QuotaExceededError(QwenError):
     """A quota is used up (`insufficient_quota`, `AllocationQuota.*`).
@@ -170,17 +174,13 @@ class StreamInterruptedError(QwenError, ModelConnectionError):
     have started (part of the answer may already have been delivered).
     """
 
+    is_retryable = True
+
 
 class MalformedResponseError(QwenError):
     """The server sent a body or SSE line that is not valid JSON."""
 
-
-# Classes that must not be retried by callers (langchain's retry middleware
-# reads `is_retryable`), whatever the HTTP status says.
-ContentModerationError.is_retryable = False
-QwenInvalidRequestError.is_retryable = False
-MalformedResponseError.is_retryable = False
-StreamInterruptedError.is_retryable = True
+    is_retryable = False
 
 
 # --------------------------------------------------------------------------
@@ -307,7 +307,9 @@ _CONTEXT_OVERFLOW = re.compile(
 )
 
 
-def classify(status: int | None, code: str | None, message: str | None) -> type:
+def classify(
+    status: int | None, code: str | None, message: str | None
+) -> type[QwenError]:
     """Pick the `QwenError` class for a DashScope error.
 
     The code decides first (DashScope sends quota errors as 429 like throttling,

@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+try:  # The openai SDK's HTTP library: httpx2 for openai>=3, httpx before.
+    import httpx2
+except ImportError:  # pragma: no cover
+    import httpx as httpx2  # type: ignore[no-redef]
+
+__all__ = ["RECORDED", "httpx2"]
+
 RECORDED = Path(__file__).parent / "recorded"
 _PREFIXES = ("DASHSCOPE_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
 

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
-import httpx2
 import openai
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
@@ -46,6 +45,7 @@ from langchain_qwen.testing import (
     sse_reply,
     text_completion,
 )
+from tests.conftest import httpx2
 
 KEY = "sk-loopback-secret-4242"
 MODES = ["invoke", "ainvoke", "stream", "astream"]
@@ -475,3 +475,30 @@ async def test_a_key_echoed_by_a_server_is_scrubbed(server: DashScopeServer) -> 
     assert KEY not in str(info.value)
     assert info.value.__cause__ is None  # the echoed text is not chained either
     assert info.value.__suppress_context__
+
+
+@pytest.mark.usefixtures("fast_retries")
+async def test_openai_key_never_sent_on_errors_and_retries(
+    server: DashScopeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-must-not-leak")
+    monkeypatch.setenv("DASHSCOPE_BASE_URL", server.base_url)
+    server.enqueue(
+        error_reply(429, "limit_requests", "slow down"),
+        error_reply(500, "InternalError", "oops"),
+        error_reply(401, "invalid_api_key", "Incorrect API key provided."),
+        sse_reply(completion_chunks("cut short"), drop_after=2),
+        error_reply(429, "insufficient_quota", "quota"),
+    )
+    model = ChatQwen(model="qwen-plus", max_retries=2)  # no key anywhere but OpenAI's
+    with pytest.raises(QwenAuthenticationError) as auth:
+        await call(model, "invoke")
+    with pytest.raises(StreamInterruptedError):
+        await call(model, "stream")
+    with pytest.raises(QuotaExceededError):
+        await call(model, "astream")
+    assert len(server.requests) == 5
+    for request in server.requests:
+        assert request.headers["authorization"] == "Bearer EMPTY"
+        assert "sk-openai" not in json.dumps(request.headers) + request.raw.decode()
+    assert "sk-openai" not in str(auth.value)

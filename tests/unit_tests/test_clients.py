@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from openai._streaming import SSEDecoder
@@ -31,6 +30,7 @@ from langchain_qwen._clients import (
     install,
 )
 from langchain_qwen.testing import completion_body, completion_chunks, error_body
+from tests.conftest import httpx2
 
 BASE = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx2
 import openai
 import pytest
 from langchain_core.exceptions import (
@@ -56,6 +55,7 @@ from langchain_qwen.errors import (
     stream_incomplete,
     translate,
 )
+from tests.conftest import httpx2
 
 SG = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
 KEY = "sk-unit-secret-0123456789"
