@@ -68,6 +68,7 @@ __all__ = [
     "ThrottlingError",
     "classify",
     "error_fields",
+    "stream_incomplete",
     "translate",
 ]
 
@@ -764,7 +765,7 @@ def _rebuild(
     new.args = (message,)
     new.message = message  # type: ignore[attr-defined]
     new.code = fields.code
-    new.error_message = fields.message
+    new.error_message = _scrub(fields.message, ctx.secrets) if fields.message else None
     new.request_id = fields.request_id
     new.status_code = status
     new.hint = hint

@@ -473,6 +473,7 @@ async def test_a_key_echoed_by_a_server_is_scrubbed(server: DashScopeServer) -> 
     with pytest.raises(QwenAuthenticationError) as info:
         await call(make(server), "invoke")
     assert KEY not in str(info.value)
+    assert KEY not in info.value.error_message
     assert info.value.__cause__ is None  # the echoed text is not chained either
     assert info.value.__suppress_context__
 
