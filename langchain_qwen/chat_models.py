@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, cast
 
 import openai
@@ -24,11 +24,23 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import BaseChatOpenAI
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
-from langchain_qwen import catalog, multimodal, structured
+from langchain_qwen import _clients, catalog, multimodal, structured
 from langchain_qwen import tools as tool_rules
+from langchain_qwen._stream_guard import (
+    aguard_stream,
+    context_for,
+    guard_stream,
+    translating,
+)
 from langchain_qwen._version import __version__
 from langchain_qwen.payload import (
     DASHSCOPE_BODY_FIELDS,
@@ -403,6 +415,22 @@ class ChatQwen(BaseChatOpenAI):
         ```python
         model.profile["max_input_tokens"]
         ```
+
+    Errors:
+        Failed calls raise the `openai` class you would catch for `ChatOpenAI`,
+        which is also a `langchain_qwen.QwenError` with DashScope's `code`,
+        `request_id` and a `hint` naming the fix. Throttling and server faults
+        are retried (`max_retries`); quota and billing errors never are. A stream
+        cut short raises `StreamInterruptedError` instead of ending quietly.
+
+        ```python
+        from langchain_qwen import QuotaExceededError, ThrottlingError
+
+        try:
+            model.invoke(messages)
+        except ThrottlingError as e:  # also openai.RateLimitError
+            print(e.code, e.request_id, e.hint)
+        ```
     """
 
     model_name: str = Field(
@@ -540,6 +568,52 @@ class ChatQwen(BaseChatOpenAI):
                 client.project = None
         return self
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _install_dashscope_clients(
+        cls, values: Any, handler: ModelWrapValidatorHandler[Self]
+    ) -> Self:
+        """Teach the SDK clients the parent builds DashScope's retry and stream rules.
+
+        Quota and billing errors are never retried (even as 429), and a stream
+        whose body ends without `data: [DONE]` raises; see `_clients`. A wrap
+        validator, because only the input tells clients the user passed in
+        (theirs, left alone) from those the parent's validator built.
+        """
+        given = set(values) if isinstance(values, Mapping) else set()
+        model = handler(values)
+        sync_client = model.root_client
+        async_client = model.root_async_client
+        _clients.install(
+            None if given & {"client", "root_client"} else sync_client,
+            None if given & {"async_client", "root_async_client"} else async_client,
+        )
+        return model
+
+    # Errors are translated in one place (`errors.translate`), and streams are
+    # checked for DashScope's final chunk, around each of the parent's calls.
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        chunks = super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+        return guard_stream(chunks, context_for(self, kwargs.get("model")))
+
+    def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        chunks = super()._astream(
+            messages, stop=stop, run_manager=run_manager, **kwargs
+        )
+        return aguard_stream(chunks, context_for(self, kwargs.get("model")))
+
     @property
     def _llm_type(self) -> str:
         return "chat-qwen"
@@ -629,8 +703,10 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
-            return super()._generate(messages, stop, run_manager, **kwargs)
+            with translating(context_for(self, kwargs.get("model"))):
+                return super()._generate(messages, stop, run_manager, **kwargs)
         # Usage is asked for even with stream_usage=False: invoke reports it.
+        # `_stream` translates errors and guards the stream itself.
         chunks = self._stream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )
@@ -644,7 +720,8 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
-            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+            with translating(context_for(self, kwargs.get("model"))):
+                return await super()._agenerate(messages, stop, run_manager, **kwargs)
         chunks = self._astream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )

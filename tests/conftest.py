@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+try:  # The openai SDK's HTTP library: httpx2 for openai>=3, httpx before.
+    import httpx2
+except ImportError:  # pragma: no cover
+    import httpx as httpx2  # type: ignore[no-redef]
+
+__all__ = ["RECORDED", "httpx2"]
+
 RECORDED = Path(__file__).parent / "recorded"
 _PREFIXES = ("DASHSCOPE_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
 
@@ -25,3 +32,14 @@ def _hermetic_env(
             keep_dashscope and name.startswith("DASHSCOPE_")
         ):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shrink the openai SDK's retry backoff (0.5 s doubling) to milliseconds.
+
+    The retry policy and counts stay the SDK's and ChatQwen's; only the sleeps
+    between attempts get shorter, so that retry tests stay fast.
+    """
+    monkeypatch.setattr("openai._base_client.INITIAL_RETRY_DELAY", 0.002)
+    monkeypatch.setattr("openai._base_client.MAX_RETRY_DELAY", 0.01)

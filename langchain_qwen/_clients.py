@@ -1,0 +1,160 @@
+"""The `openai` SDK clients of a `ChatQwen`, taught three DashScope facts.
+
+`BaseChatOpenAI.validate_environment` builds an `openai.OpenAI` and an
+`openai.AsyncOpenAI` (on the shared, cached httpx clients). `install` then
+switches those two objects to the subclasses below, which differ only in:
+
+- the retry decision: quota and billing errors are never retried, even as 429
+  (`_retry.retry_decision`); everything else keeps the SDK's policy and backoff;
+- error bodies are read before that decision, so that a streamed request's
+  error code can be seen (the SDK reads them anyway before raising);
+- the SSE decoder: a stream whose body ends without `data: [DONE]` raises, as a
+  connection cut short would, instead of ending as if it were complete.
+
+The switch keeps everything the parent set up (http clients, proxies, headers,
+timeouts, `max_retries`) and survives `with_options()`, which copies the class.
+Clients the user passed in are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import openai
+
+from langchain_qwen._retry import parse_body, retry_decision
+
+try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
+    import httpx2 as _httpx
+except ImportError:  # pragma: no cover - openai<3
+    import httpx as _httpx  # type: ignore[no-redef]
+
+_log = logging.getLogger(__name__)
+
+# The `x-request-id` of the last successful response in this context ("" when
+# it had none); `None` until a call's response arrives. Streams read it to tell
+# "the response had started" from "the request never got an answer", and to
+# name the request in an error sent inside the stream.
+_RESPONSE_ID: ContextVar[str | None] = ContextVar(
+    "langchain_qwen_response_id", default=None
+)
+
+
+def reset_response_id() -> None:
+    """Forget the last response of this context (call at the start of a stream)."""
+    _RESPONSE_ID.set(None)
+
+
+def response_id() -> str | None:
+    """The last response's request id in this context, `""` if it had none.
+
+    Returns:
+        `None` if no successful response arrived since `reset_response_id`.
+    """
+    return _RESPONSE_ID.get()
+
+
+class StreamEndedWithoutDone(_httpx.RemoteProtocolError):
+    """The SSE body ended without `data: [DONE]`.
+
+    A transport error, so that the SDK reports it as it reports any stream cut
+    short (`openai.APIConnectionError`).
+    """
+
+    qwen_missing_done = True
+
+
+class _DoneRequiredDecoder:
+    """Wrap the SDK's SSE decoder; raise if the events run out before [DONE].
+
+    The SDK stops reading at `[DONE]`, so the code after the loop runs only
+    when the body ended without it. A normal stream pays for one delegation
+    per event and nothing else.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
+        yield from self._inner.iter_bytes(iterator)
+        msg = "the server closed the stream without data: [DONE]"
+        raise StreamEndedWithoutDone(msg)
+
+    async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+        async for event in self._inner.aiter_bytes(iterator):
+            yield event
+        msg = "the server closed the stream without data: [DONE]"
+        raise StreamEndedWithoutDone(msg)
+
+
+def _should_not_retry(response: Any) -> bool:
+    try:
+        content = response.content
+    except Exception:  # body not read (older SDKs): no opinion
+        return False
+    if retry_decision(response.status_code, parse_body(content)) is False:
+        _log.debug(
+            "not retrying HTTP %s: a quota or billing error", response.status_code
+        )
+        return True
+    return False
+
+
+def _note_response(response: Any) -> None:
+    if response.status_code < 400:
+        _RESPONSE_ID.set(response.headers.get("x-request-id") or "")
+
+
+class QwenOpenAI(openai.OpenAI):
+    """`openai.OpenAI` with DashScope's retry policy and stream check."""
+
+    def _should_retry(self, response: Any) -> bool:
+        if _should_not_retry(response):
+            return False
+        return super()._should_retry(response)
+
+    def _send_request(self, request: Any, *, stream: bool, **kwargs: Any) -> Any:
+        response = super()._send_request(request, stream=stream, **kwargs)
+        if response.status_code >= 400:
+            response.read()
+        _note_response(response)
+        return response
+
+    def _make_sse_decoder(self) -> Any:
+        return _DoneRequiredDecoder(super()._make_sse_decoder())
+
+
+class QwenAsyncOpenAI(openai.AsyncOpenAI):
+    """`openai.AsyncOpenAI` with DashScope's retry policy and stream check."""
+
+    def _should_retry(self, response: Any) -> bool:
+        if _should_not_retry(response):
+            return False
+        return super()._should_retry(response)
+
+    async def _send_request(self, request: Any, *, stream: bool, **kwargs: Any) -> Any:
+        response = await super()._send_request(request, stream=stream, **kwargs)
+        if response.status_code >= 400:
+            await response.aread()
+        _note_response(response)
+        return response
+
+    def _make_sse_decoder(self) -> Any:
+        return _DoneRequiredDecoder(super()._make_sse_decoder())
+
+
+def install(sync_client: Any, async_client: Any) -> None:
+    """Switch SDK clients built by the parent to the DashScope-aware classes.
+
+    Args:
+        sync_client: The `root_client` (an `openai.OpenAI`, or `None`).
+        async_client: The `root_async_client` (an `openai.AsyncOpenAI`).
+    """
+    # Exact types only: a subclass is someone's own client, with its own rules.
+    if type(sync_client) is openai.OpenAI:
+        sync_client.__class__ = QwenOpenAI
+    if type(async_client) is openai.AsyncOpenAI:
+        async_client.__class__ = QwenAsyncOpenAI
