@@ -671,9 +671,11 @@ class ChatQwen(BaseChatOpenAI):
         model = kwargs.get("model")
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
-        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        messages = multimodal.standard_media_blocks(
+            self._convert_input(input_).to_messages()
+        )
+        payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        messages = self._convert_input(input_).to_messages()
         return shape_request(payload, messages, catalog.lookup(payload["model"]))
 
     def _must_stream(

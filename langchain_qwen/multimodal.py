@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
+
+from langchain_core.messages import BaseMessage
 
 from langchain_qwen import catalog
 from langchain_qwen.catalog import ModelInfo
@@ -231,3 +234,71 @@ def _check_url(url: Any, kind: str) -> None:
             "10 MB per data URL. Compress or resize it, or pass an http(s) URL."
         )
         raise ValueError(msg)
+
+
+def _audio_format(url: str, mime_type: str) -> str:
+    """DashScope's audio format from a MIME type, else from the URL's extension."""
+    subtype = mime_type.partition("/")[2]
+    if not subtype:
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        subtype = name.rpartition(".")[2] if "." in name else ""
+    return _AUDIO_FORMATS.get(subtype.lower(), subtype.lower())
+
+
+def _standard_media_part(block: Mapping[str, Any]) -> Mapping[str, Any]:
+    """DashScope's part for a LangChain standard video or URL-audio block.
+
+    langchain-openai rejects these blocks ("Block of type video is not
+    supported", "Key base64 is required for audio blocks"), so they are turned
+    into DashScope's own parts before the parent sees them. Anything else,
+    DashScope's frame-list `{"type": "video", "video": [...]}` included, is
+    returned unchanged.
+    """
+    kind = block.get("type")
+    if kind == "video" and "video" not in block:
+        url = block.get("url")
+        if not url and block.get("base64"):
+            mime = block.get("mime_type") or "video/mp4"
+            url = f"data:{mime};base64,{block['base64']}"
+        if url:
+            return {"type": "video_url", "video_url": {"url": url}}
+    if kind == "audio" and block.get("url") and not block.get("base64"):
+        url = str(block["url"])
+        audio_format = _audio_format(url, str(block.get("mime_type") or ""))
+        if not audio_format:
+            msg = (
+                "DashScope needs the audio format: add a mime_type such as "
+                "'audio/mp3' to the audio block."
+            )
+            raise ValueError(msg)
+        return {
+            "type": "input_audio",
+            "input_audio": {"data": url, "format": audio_format},
+        }
+    return block
+
+
+def standard_media_blocks(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """Turn LangChain standard video and URL-audio blocks into DashScope parts.
+
+    Args:
+        messages: The messages of a request; not modified.
+
+    Returns:
+        The same list when nothing needed converting, else a list in which each
+        converted message is a copy.
+    """
+    out: list[BaseMessage] | None = None
+    for i, message in enumerate(messages):
+        content = message.content
+        if not isinstance(content, list):
+            continue
+        parts = [
+            _standard_media_part(p) if isinstance(p, Mapping) else p for p in content
+        ]
+        if all(a is b for a, b in zip(parts, content, strict=True)):
+            continue
+        if out is None:
+            out = list(messages)
+        out[i] = message.model_copy(update={"content": parts})
+    return messages if out is None else out

@@ -276,3 +276,61 @@ def test_max_video_frames() -> None:
     assert multimodal.max_video_frames("qwen2.5-vl-72b-instruct") == 512
     assert multimodal.max_video_frames("qwen3.7-plus") == 512
     assert multimodal.max_video_frames("qvq-max") == 80
+
+
+# --- LangChain standard video and URL-audio blocks --------------------------------
+
+
+def _sent(model: str, block: dict) -> list:
+    chat = ChatQwen(model=model, api_key="sk-unit")
+    content = [{"type": "text", "text": "Describe it."}, block]
+    message = HumanMessage(content)
+    payload = chat._get_request_payload([message])
+    assert message.content == content  # the caller's message is not modified
+    return payload["messages"][0]["content"]
+
+
+def test_standard_video_url_block_becomes_video_url() -> None:
+    sent = _sent("qwen3-vl-plus", {"type": "video", "url": "https://x/clip.mp4"})
+    assert sent[1] == {"type": "video_url", "video_url": {"url": "https://x/clip.mp4"}}
+
+
+def test_standard_base64_video_block_becomes_a_data_url() -> None:
+    block = {"type": "video", "base64": "AAAA", "mime_type": "video/webm"}
+    sent = _sent("qwen3-vl-plus", block)
+    assert sent[1] == {
+        "type": "video_url",
+        "video_url": {"url": "data:video/webm;base64,AAAA"},
+    }
+
+
+def test_dashscope_frame_list_is_left_alone() -> None:
+    frames = [f"https://x/{i}.jpg" for i in range(4)]
+    sent = _sent("qwen3-vl-plus", {"type": "video", "video": frames})
+    assert sent[1] == {"type": "video", "video": frames}
+
+
+@pytest.mark.parametrize(
+    ("block", "fmt"),
+    [
+        ({"type": "audio", "url": "https://x/a.mp3"}, "mp3"),
+        ({"type": "audio", "url": "https://x/a?id=1", "mime_type": "audio/wav"}, "wav"),
+        ({"type": "audio", "url": "https://x/a.bin", "mime_type": "audio/mpeg"}, "mp3"),
+    ],
+)
+def test_standard_audio_url_block_becomes_input_audio(block: dict, fmt: str) -> None:
+    sent = _sent("qwen3-omni-flash", block)
+    assert sent[1] == {
+        "type": "input_audio",
+        "input_audio": {"data": block["url"], "format": fmt},
+    }
+
+
+def test_audio_url_without_a_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="mime_type such as 'audio/mp3'"):
+        _sent("qwen3-omni-flash", {"type": "audio", "url": "https://x/speech"})
+
+
+def test_video_block_for_a_text_only_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not accept video input"):
+        _sent("qwen-plus", {"type": "video", "url": "https://x/clip.mp4"})
