@@ -19,7 +19,7 @@ from langchain_core.utils.function_calling import (
 
 from langchain_qwen import catalog
 from langchain_qwen.catalog import ModelInfo
-from langchain_qwen.tools import FREE_CHOICES, requested_thinking, thinking_off_for
+from langchain_qwen.tools import FREE_CHOICES, refuse_while_thinking, thinking_off_for
 
 Method = Literal["function_calling", "json_mode", "json_schema"]
 
@@ -335,23 +335,16 @@ def prepare_request(
             info=info,
             region=region,
         )
-        if info.thinking == "always":
-            thinking_off_for(
-                f"response_format {kind!r}",
-                model=model,
-                info=info,
-                explicit=None,
-                inherited=None,
-            )
-        thinking = requested_thinking(payload)
-        if thinking if thinking is not None else info.thinking_default:
-            msg = (
-                f"response_format {kind!r} does not work while {model!r} is "
-                "thinking. Pass enable_thinking=False, or use "
-                "with_structured_output(), which turns thinking off for that "
-                "runnable."
-            )
-            raise ValueError(msg)
+        refuse_while_thinking(
+            payload,
+            f"response_format {kind!r}",
+            model=model,
+            info=info,
+            problem=(
+                f"response_format {kind!r} does not work while {model!r} is thinking"
+            ),
+            remedy="use with_structured_output()",
+        )
     if kind == "json_object" and dashscope:
         messages = payload.get("messages")
         if isinstance(messages, list):

@@ -332,20 +332,50 @@ def check_request(
             "tool to call, or use tool_choice='auto'."
         )
         raise ValueError(msg)
+    refuse_while_thinking(
+        payload,
+        f"tool_choice={tool_choice!r}",
+        model=model,
+        info=info,
+        problem=(
+            f"tool_choice={tool_choice!r} forces a tool call, which DashScope does "
+            f"not allow while {model!r} is thinking"
+        ),
+        remedy="bind the tools with bind_tools(..., tool_choice=...)",
+    )
+
+
+def refuse_while_thinking(
+    payload: Mapping[str, Any],
+    what: str,
+    *,
+    model: str,
+    info: ModelInfo,
+    problem: str,
+    remedy: str,
+) -> None:
+    """Raise when a request that DashScope forbids while thinking would think.
+
+    Used for a forced tool choice and for JSON output, which reach the request
+    without going through `bind_tools`/`with_structured_output` (per call).
+
+    Args:
+        payload: The request payload.
+        what: The request, for the always-thinking error.
+        model: The requested model.
+        info: Its catalogue entry.
+        problem: What DashScope does not allow, for the error.
+        remedy: The method that turns thinking off for its runnable.
+
+    Raises:
+        ValueError: If the model always thinks, or thinks in this request.
+    """
     if info.thinking == "always":
-        thinking_off_for(
-            f"tool_choice={tool_choice!r}",
-            model=model,
-            info=info,
-            explicit=None,
-            inherited=None,
-        )
+        thinking_off_for(what, model=model, info=info, explicit=None, inherited=None)
     thinking = requested_thinking(payload)
     if thinking if thinking is not None else info.thinking_default:
         msg = (
-            f"tool_choice={tool_choice!r} forces a tool call, which DashScope does "
-            f"not allow while {model!r} is thinking. Pass enable_thinking=False, "
-            "or bind the tools with bind_tools(..., tool_choice=...), which turns "
+            f"{problem}. Pass enable_thinking=False, or {remedy}, which turns "
             "thinking off for that runnable."
         )
         raise ValueError(msg)
