@@ -38,14 +38,16 @@ _log = logging.getLogger(__name__)
 # it had none); `None` until a call's response arrives. Streams read it to tell
 # "the response had started" from "the request never got an answer", and to
 # name the request in an error sent inside the stream.
-_RESPONSE_ID: ContextVar[str | None] = ContextVar(
-    "langchain_qwen_response_id", default=None
+# The headers of the last successful response; the id is read from them only
+# when an error needs it (decoding headers costs more than keeping them).
+_RESPONSE_HEADERS: ContextVar[Any] = ContextVar(
+    "langchain_qwen_response_headers", default=None
 )
 
 
 def reset_response_id() -> None:
     """Forget the last response of this context (call at the start of a stream)."""
-    _RESPONSE_ID.set(None)
+    _RESPONSE_HEADERS.set(None)
 
 
 def response_id() -> str | None:
@@ -54,7 +56,10 @@ def response_id() -> str | None:
     Returns:
         `None` if no successful response arrived since `reset_response_id`.
     """
-    return _RESPONSE_ID.get()
+    headers = _RESPONSE_HEADERS.get()
+    if headers is None:
+        return None
+    return headers.get("x-request-id") or ""
 
 
 class StreamEndedWithoutDone(_httpx.RemoteProtocolError):
@@ -105,7 +110,7 @@ def _should_not_retry(response: Any) -> bool:
 
 def _note_response(response: Any) -> None:
     if response.status_code < 400:
-        _RESPONSE_ID.set(response.headers.get("x-request-id") or "")
+        _RESPONSE_HEADERS.set(response.headers)
 
 
 class QwenOpenAI(openai.OpenAI):

@@ -9,8 +9,8 @@ properly pays one attribute test per chunk.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
 from typing import Any, NoReturn
 
 from langchain_core.outputs import ChatGenerationChunk
@@ -25,6 +25,13 @@ from langchain_qwen.errors import (
 )
 
 _SDK_DEFAULT_RETRIES = 2
+
+ContextSource = ErrorContext | Callable[[], ErrorContext]
+"""A call's context, or a function building it: it is only needed on failure."""
+
+
+def _context(source: ContextSource) -> ErrorContext:
+    return source if isinstance(source, ErrorContext) else source()
 
 
 def context_for(llm: Any, model: str | None = None) -> ErrorContext:
@@ -64,43 +71,64 @@ def _reraise(
     raise new from exc
 
 
-@contextmanager
-def translating(ctx: ErrorContext) -> Iterator[None]:
+class _Translating:
+    """Context manager translating errors raised in its block."""
+
+    __slots__ = ("_source",)
+
+    def __init__(self, source: ContextSource) -> None:
+        self._source = source
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, Exception):
+            _reraise(exc, _context(self._source), None)
+
+
+def translating(source: ContextSource) -> _Translating:
     """Translate errors raised in the block (sync or async code).
 
+    A class rather than a generator context manager: it wraps every call.
+
     Args:
-        ctx: The call's context.
+        source: The call's context, or a function building it on failure.
 
-    Yields:
-        Nothing.
+    Returns:
+        The context manager.
     """
-    try:
-        yield
-    except Exception as exc:
-        _reraise(exc, ctx, None)
+    return _Translating(source)
 
 
-def _on_error(exc: Exception, ctx: ErrorContext, progress: StreamProgress) -> NoReturn:
+def _on_error(
+    exc: Exception, source: ContextSource, progress: StreamProgress
+) -> NoReturn:
     started = response_id()
     progress.started = started is not None
     progress.request_id = started or None
-    _reraise(exc, ctx, progress)
+    _reraise(exc, _context(source), progress)
 
 
-def _incomplete(ctx: ErrorContext, progress: StreamProgress) -> NoReturn:
+def _incomplete(source: ContextSource, progress: StreamProgress) -> NoReturn:
     progress.started = True
     progress.request_id = response_id() or None
-    raise stream_incomplete(ctx, progress)
+    raise stream_incomplete(_context(source), progress)
 
 
 def guard_stream(
-    chunks: Iterator[ChatGenerationChunk], ctx: ErrorContext
+    chunks: Iterator[ChatGenerationChunk], ctx: ContextSource
 ) -> Iterator[ChatGenerationChunk]:
     """Pass chunks through; raise if the stream breaks or ends early.
 
     Args:
         chunks: The parent's `_stream`.
-        ctx: The call's context.
+        ctx: The call's context, or a function building it on failure.
 
     Yields:
         The chunks, unchanged.
@@ -121,13 +149,13 @@ def guard_stream(
 
 
 async def aguard_stream(
-    chunks: AsyncIterator[ChatGenerationChunk], ctx: ErrorContext
+    chunks: AsyncIterator[ChatGenerationChunk], ctx: ContextSource
 ) -> AsyncIterator[ChatGenerationChunk]:
     """Async `guard_stream`.
 
     Args:
         chunks: The parent's `_astream`.
-        ctx: The call's context.
+        ctx: The call's context, or a function building it on failure.
 
     Yields:
         The chunks, unchanged.

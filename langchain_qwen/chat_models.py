@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, Literal, cast
 
 import openai
@@ -600,7 +601,7 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         chunks = super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-        return guard_stream(chunks, context_for(self, kwargs.get("model")))
+        return guard_stream(chunks, partial(context_for, self, kwargs.get("model")))
 
     def _astream(
         self,
@@ -612,7 +613,7 @@ class ChatQwen(BaseChatOpenAI):
         chunks = super()._astream(
             messages, stop=stop, run_manager=run_manager, **kwargs
         )
-        return aguard_stream(chunks, context_for(self, kwargs.get("model")))
+        return aguard_stream(chunks, partial(context_for, self, kwargs.get("model")))
 
     @property
     def _llm_type(self) -> str:
@@ -641,14 +642,20 @@ class ChatQwen(BaseChatOpenAI):
     @property
     def _default_params(self) -> dict[str, Any]:
         params = super()._default_params
-        # model_kwargs keep their say: the parent puts them last.
+        # Runs several times per call: look only at the DashScope fields that
+        # were ever set (pydantic records assignments in the fields set too).
+        values = self.__dict__
         fields = {
             name: value
-            for name in DASHSCOPE_BODY_FIELDS
-            if (value := getattr(self, name, None)) is not None
-            and name not in self.model_kwargs
+            for name in self.__pydantic_fields_set__.intersection(DASHSCOPE_BODY_FIELDS)
+            if (value := values.get(name)) is not None
         }
-        return {**params, **fields} if fields else params
+        if not fields:
+            return params
+        # model_kwargs keep their say: the parent puts them last.
+        for name in self.model_kwargs:
+            fields.pop(name, None)
+        return {**params, **fields}
 
     def _use_responses_api(self, payload: dict) -> bool:
         # DashScope's compatible mode is Chat Completions; never route elsewhere.
@@ -671,8 +678,12 @@ class ChatQwen(BaseChatOpenAI):
         model = kwargs.get("model")
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
+        # `_generate`/`_stream` pass a message list; convert anything else once.
         messages = multimodal.standard_media_blocks(
-            self._convert_input(input_).to_messages()
+            input_
+            if isinstance(input_, list)
+            and all(isinstance(m, BaseMessage) for m in input_)
+            else self._convert_input(input_).to_messages()
         )
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
@@ -705,7 +716,7 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
-            with translating(context_for(self, kwargs.get("model"))):
+            with translating(partial(context_for, self, kwargs.get("model"))):
                 return super()._generate(messages, stop, run_manager, **kwargs)
         # Usage is asked for even with stream_usage=False: invoke reports it.
         # `_stream` translates errors and guards the stream itself.
@@ -722,7 +733,7 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
-            with translating(context_for(self, kwargs.get("model"))):
+            with translating(partial(context_for, self, kwargs.get("model"))):
                 return await super()._agenerate(messages, stop, run_manager, **kwargs)
         chunks = self._astream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
