@@ -20,6 +20,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
+from langchain_qwen.regions import canonical_region
+
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
 
@@ -475,16 +477,18 @@ def list_models(region: str | None = None) -> list[str]:
     """List catalogue aliases (snapshots are not listed).
 
     Args:
-        region: A canonical region name to filter by, or `None` for all.
+        region: A region name or alias (`"cn"`, `"intl"`, ...) to filter by, or
+            `None` for all.
 
     Returns:
         The aliases, sorted.
 
     Raises:
-        ValueError: If `region` is not a canonical region name.
+        ValueError: If `region` is not a region name or alias.
     """
     if region is not None:
-        _check_region(region)
+        # Users type the same names and aliases as for ChatQwen(region=...).
+        region = canonical_region(region)
     return sorted(
         name
         for name, info in _catalog().items()

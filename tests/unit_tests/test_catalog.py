@@ -194,9 +194,17 @@ def test_us_ids_only_in_us() -> None:
 
 
 def test_list_models_unknown_region_lists_valid_ones() -> None:
-    with pytest.raises(ValueError, match="singapore, us, beijing") as excinfo:
+    with pytest.raises(ValueError, match="Valid regions: singapore") as excinfo:
         list_models("mars")
     assert "'mars'" in str(excinfo.value)
+    for region in REGIONS:
+        assert region in str(excinfo.value)
+
+
+def test_list_models_takes_region_aliases() -> None:
+    assert list_models("cn") == list_models("beijing")
+    assert list_models("Intl") == list_models("singapore")
+    assert list_models("us-east-1") == list_models("us")
 
 
 def test_list_models_without_region_is_every_alias() -> None:
