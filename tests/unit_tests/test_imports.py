@@ -1,4 +1,7 @@
-from langchain_qwen import __all__
+import re
+from pathlib import Path
+
+from langchain_qwen import __all__, __version__
 
 EXPECTED_ALL = [
     "REGIONS",
@@ -27,3 +30,10 @@ EXPECTED_ALL = [
 
 def test_all_imports() -> None:
     assert sorted(EXPECTED_ALL) == sorted(__all__)
+
+
+def test_version_matches_pyproject() -> None:
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    match = re.search(r'^version = "([^"]+)"$', pyproject.read_text(), re.MULTILINE)
+    assert match is not None
+    assert match.group(1) == __version__
