@@ -157,8 +157,11 @@ class ChatQwen(BaseChatOpenAI):
             sent to a DashScope host, or to a base URL that also came from the
             environment; pass `api_key=` explicitly for any other server.
         validate_model:
-            Check the model name against the catalogue (default `True`). Pass
-            `False` for a model newer than the catalogue.
+            Check the model name, and each request against the model's
+            catalogued capabilities (default `True`). Pass `False` for a model
+            newer than the catalogue, or when the catalogue is out of date for
+            a model: requests are then sent as given (streaming-only models are
+            still streamed under the hood).
         timeout, max_retries, http_client, http_async_client, default_headers:
             As in `ChatOpenAI`.
 
@@ -446,7 +449,7 @@ class ChatQwen(BaseChatOpenAI):
     """Workspace id selecting the region's workspace-dedicated domain."""
 
     validate_model: bool = True
-    """Check model names against the catalogue (construction and per call)."""
+    """Check names and requests against the catalogue (construction and per call)."""
 
     enable_thinking: bool | None = None
     """Turn a hybrid model's thinking on or off (DashScope's `enable_thinking`)."""
@@ -687,7 +690,7 @@ class ChatQwen(BaseChatOpenAI):
         )
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        return shape_request(payload, messages, catalog.lookup(payload["model"]))
+        return shape_request(payload, messages, self._rules_info(payload["model"]))
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
@@ -742,7 +745,13 @@ class ChatQwen(BaseChatOpenAI):
         return self._hidden_stream_result(result, **kwargs)
 
     def _rules_info(self, model: Any = None) -> catalog.ModelInfo | None:
-        """The catalogue entry whose rules apply; `None` passes requests through."""
+        """The catalogue entry whose checks apply; `None` passes requests through.
+
+        `validate_model=False` is the escape hatch for a catalogue that is out
+        of date: it turns off the catalogue's checks on names and capabilities
+        alike. What cannot hurt still follows the catalogue (the profile, and
+        streaming under the hood for models that answer only when streamed).
+        """
         if not self.validate_model:
             return None
         return catalog.lookup(model if isinstance(model, str) else self.model_name)

@@ -68,12 +68,13 @@ def render() -> str:
         "Generated from `langchain_qwen/data/models.json` by "
         "`scripts/gen_model_docs.py`; do not edit by hand.",
         "",
-        "`ChatQwen` checks model names against this catalogue (turn it off with "
-        "`validate_model=False`), fills `model.profile` from it, and applies each "
-        "model's rules (thinking, streaming-only, tools, structured output, input "
-        "kinds) whatever the endpoint. Each entry records its source and date in the "
-        "data file. Frankfurt and Tokyo are assumed to serve the Global list; Tokyo's "
-        "list is not documented.",
+        "`ChatQwen` checks model names against this catalogue, fills "
+        "`model.profile` from it, and applies each model's rules (thinking, "
+        "streaming-only, tools, structured output, input kinds) whatever the "
+        "endpoint; `validate_model=False` turns the checks off (not the "
+        "streaming of streaming-only models). Each entry records its source "
+        "and date in the data file. Frankfurt and Tokyo are assumed to serve the "
+        "Global list; Tokyo's list is not documented.",
         "",
         "## Models per region",
         "",

@@ -405,3 +405,22 @@ def test_stop_token_ids_as_field_and_per_call() -> None:
         ChatQwen(api_key=KEY, stop=["Hello", 104307])
     with pytest.raises(ValueError, match="cannot be mixed"):
         model._get_request_payload(HI, stop=["Hello", 104307])
+
+
+def test_validate_model_false_turns_catalogue_checks_off() -> None:
+    # An escape hatch for a catalogue that is out of date: the same request that
+    # the catalogue refuses goes through as asked.
+    strict = ChatQwen(api_key=KEY, model="qwen-max")
+    with pytest.raises(ValueError, match="has no thinking mode"):
+        strict._get_request_payload(HI, enable_thinking=True)
+    lenient = ChatQwen(api_key=KEY, model="qwen-max", validate_model=False)
+    body = lenient._get_request_payload(HI, enable_thinking=True)
+    assert body["extra_body"] == {"enable_thinking": True}
+    # Model-independent checks still hold.
+    with pytest.raises(ValueError, match="temperature"):
+        lenient._get_request_payload(HI, temperature=2.5)
+
+
+def test_validate_model_false_still_streams_stream_only_models() -> None:
+    model = ChatQwen(api_key=KEY, model="qwq-plus", validate_model=False)
+    assert model._must_stream(HI, None) is True
