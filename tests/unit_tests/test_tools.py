@@ -156,6 +156,10 @@ def test_forced_choice_overrides_thinking_turned_on_on_the_instance() -> None:
         {"extra_body": {"enable_thinking": True}},
     ],
 )
+@pytest.mark.filterwarnings(
+    # langchain-core moves a field given in model_kwargs to the field, and says so.
+    "ignore:Parameters .* should be specified explicitly:UserWarning"
+)
 def test_thinking_on_via_model_kwargs_or_extra_body_counts(source: dict) -> None:
     runnable = _model("qwen-plus", **source).bind_tools([weather], tool_choice="any")
     assert _body(runnable)["extra_body"]["enable_thinking"] is False
