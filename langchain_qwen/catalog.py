@@ -70,6 +70,8 @@ _SNAPSHOT_FORMS = ("latest", "dated", "legacy")
 _REQUIRED_FIELDS = frozenset(
     (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
 )
+# Fields an entry may leave out; each has the default of its `ModelInfo` field.
+_OPTIONAL_FIELDS = frozenset(("reasoning_effort",))
 
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
@@ -111,6 +113,9 @@ class ModelInfo:
         max_output_tokens: The output limit in tokens, if known.
         source: A short citation of the facts above.
         date: The date (YYYY-MM-DD) at which the cited sources were current.
+        reasoning_effort_levels: The `reasoning_effort` values the model takes
+            (empty: it takes none).
+        reasoning_effort_default: The level used when the request names none.
     """
 
     name: str
@@ -138,6 +143,8 @@ class ModelInfo:
     max_output_tokens: int | None
     source: str
     date: str
+    reasoning_effort_levels: tuple[str, ...] = ()
+    reasoning_effort_default: str | None = None
 
     @property
     def thinking_default(self) -> bool:
@@ -175,7 +182,7 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
     missing = _REQUIRED_FIELDS - raw.keys()
     if missing:
         raise _fail(where, f"missing fields {sorted(missing)}")
-    unknown = raw.keys() - _REQUIRED_FIELDS
+    unknown = raw.keys() - _REQUIRED_FIELDS - _OPTIONAL_FIELDS
     if unknown:
         raise _fail(where, f"unknown fields {sorted(unknown)}")
     for key in _BOOL_FIELDS:
@@ -214,6 +221,7 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         datetime.date.fromisoformat(raw["date"])
     except ValueError:
         raise _fail(where, f"date {raw['date']!r} is not YYYY-MM-DD") from None
+    levels, default_level = _reasoning_effort(raw.get("reasoning_effort"), where)
     return ModelInfo(
         name=raw["name"],
         family=raw["family"],
@@ -240,7 +248,30 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         max_output_tokens=raw["max_output_tokens"],
         source=raw["source"],
         date=raw["date"],
+        reasoning_effort_levels=levels,
+        reasoning_effort_default=default_level,
     )
+
+
+def _reasoning_effort(raw: Any, where: str) -> tuple[tuple[str, ...], str | None]:
+    """Read `{"levels": [...], "default": ...}` (absent: no `reasoning_effort`)."""
+    if raw is None:
+        return (), None
+    levels = raw.get("levels") if isinstance(raw, dict) else None
+    default = raw.get("default") if isinstance(raw, dict) else None
+    if (
+        not isinstance(levels, list)
+        or not levels
+        or not all(isinstance(v, str) and v for v in levels)
+        or set(raw) - {"levels", "default"}
+        or (default is not None and default not in levels)
+    ):
+        raise _fail(
+            where,
+            "'reasoning_effort' must be {\"levels\": [non-empty strings], "
+            '"default": one of them or null}',
+        )
+    return tuple(levels), default
 
 
 def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:

@@ -36,6 +36,7 @@ from typing_extensions import Self
 
 from langchain_qwen import _clients, catalog, multimodal, structured
 from langchain_qwen import tools as tool_rules
+from langchain_qwen._connection import resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
     context_for,
@@ -55,14 +56,10 @@ from langchain_qwen.regions import (
     REGIONS,
     HostInfo,
     host_info,
-    resolve_endpoint,
 )
 from langchain_qwen.streamed import as_invoke_result
 
 PROVIDER = "qwen"
-# Placeholder key for endpoints that need none (self-hosted vLLM, a local proxy):
-# the parent would otherwise fall back to OPENAI_API_KEY and send it there.
-_NO_KEY = "EMPTY"
 # Host kinds whose model sets are the catalogue's; plan hosts have their own.
 _CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
 
@@ -508,39 +505,26 @@ class ChatQwen(BaseChatOpenAI):
         if not isinstance(values, dict):
             return values
         values = dict(values)
-        env = os.environ
-        base_url = _pop_first(values, "base_url", "openai_api_base")
-        endpoint = resolve_endpoint(
-            base_url=base_url,
+        api_key = _pop_first(values, "api_key", "openai_api_key")
+        connection = resolve_connection(
+            base_url=_pop_first(values, "base_url", "openai_api_base"),
             region=values.get("region"),
             workspace_id=values.get("workspace_id"),
-            env=env,
+            # A SecretStr (or anything else) is the parent's to read.
+            api_key=api_key,
         )
-        values["openai_api_base"] = endpoint.base_url
-        values["region"] = endpoint.region
-
-        key = _pop_first(values, "api_key", "openai_api_key")
-        # The env key goes to DashScope, or to a server the env also names; an
-        # explicit base_url to some other server does not get it unasked.
-        if key is None and (endpoint.is_dashscope or base_url is None):
-            key = env.get("DASHSCOPE_API_KEY") or None
-        if key is None:
-            if endpoint.is_dashscope:
-                msg = (
-                    "No DashScope API key: pass api_key=... or set DASHSCOPE_API_KEY "
-                    f"to a Model Studio key issued in region {endpoint.region!r} "
-                    f"(endpoint {endpoint.base_url}). OPENAI_API_KEY is never used."
-                )
-                raise ValueError(msg)
-            key = _NO_KEY
-        values["openai_api_key"] = key
+        values["openai_api_base"] = connection.base_url
+        values["region"] = connection.region
+        values["openai_api_key"] = (
+            api_key if api_key is not None else connection.api_key
+        )
 
         model = _pop_first(values, "model", "model_name")
         if model is None:
-            model = REGIONS[endpoint.region or DEFAULT_REGION].default_model
+            model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
-        if values.get("validate_model", True) and endpoint.kind in _CATALOGUE_HOSTS:
-            catalog.check_model(model, cast("str", endpoint.region))
+        if values.get("validate_model", True) and connection.kind in _CATALOGUE_HOSTS:
+            catalog.check_model(model, cast("str", connection.region))
 
         if values.get("stream_usage") is None:
             values["stream_usage"] = True

@@ -1,0 +1,77 @@
+"""A loopback server that answers like DashScope, for tests without a key.
+
+`DashScopeServer` listens on 127.0.0.1 and serves replies shaped exactly like
+DashScope's OpenAI-compatible Chat Completions endpoint: the same JSON key order,
+the same SSE framing, the same headers (`x-request-id`, with the body's `id` being
+`"chatcmpl-" + x-request-id`) and the same error envelope. Point any OpenAI-style
+client at `server.base_url`::
+
+    from langchain_qwen import ChatQwen
+    from langchain_qwen.testing import DashScopeServer, text_completion
+
+    with DashScopeServer() as server:
+        server.enqueue(text_completion("Hello!", reasoning="The user greets me."))
+        model = ChatQwen(base_url=server.base_url, api_key="sk-test")
+        assert model.invoke("hi").content == "Hello!"
+        assert server.requests[0].headers["authorization"] == "Bearer sk-test"
+
+Replies are served first from the FIFO queue (`enqueue`), then from `handler`, and
+with neither, by `echo_handler`, which echoes the last user message. Build replies
+with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
+`load_recording`; faults (delays, malformed lines, mid-stream errors, dropped
+connections) are options of those helpers.
+
+To test chains and agents without scripting every reply, serve with
+`handler=scripted_handler`: it answers each request as a model following it to
+the letter (a forced tool gets a call with arguments valid for its schema, a
+`json_schema` response format gets matching JSON, `stop` cuts the answer) and
+otherwise echoes::
+
+    with DashScopeServer(handler=scripted_handler) as server:
+        model = ChatQwen(base_url=server.base_url, api_key="sk-test")
+        extract = model.with_structured_output(Person, method="json_schema")
+        extract.invoke("Ada, 36")  # Person(name="Ada, 36", age=36)
+
+Only the standard library is used, so the module costs nothing at import time.
+"""
+
+from langchain_qwen._schema_example import schema_example
+from langchain_qwen.testing._replies import (
+    RecordedRequest,
+    Reply,
+    completion_body,
+    completion_chunks,
+    error_body,
+    error_reply,
+    json_reply,
+    load_recording,
+    sse_reply,
+    text_completion,
+)
+from langchain_qwen.testing._server import (
+    BUILTIN_ROUTES,
+    CHAT_PATHS,
+    DashScopeServer,
+    Route,
+)
+from langchain_qwen.testing.handlers import echo_handler, scripted_handler
+
+__all__ = [
+    "BUILTIN_ROUTES",
+    "CHAT_PATHS",
+    "DashScopeServer",
+    "RecordedRequest",
+    "Reply",
+    "Route",
+    "completion_body",
+    "completion_chunks",
+    "echo_handler",
+    "error_body",
+    "error_reply",
+    "json_reply",
+    "load_recording",
+    "schema_example",
+    "scripted_handler",
+    "sse_reply",
+    "text_completion",
+]
