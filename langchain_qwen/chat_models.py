@@ -62,6 +62,7 @@ from langchain_qwen.streamed import as_invoke_result
 PROVIDER = "qwen"
 # Host kinds whose model sets are the catalogue's; plan hosts have their own.
 _CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
+_US_TIMEOUT = 600.0
 
 
 def _pop_first(values: dict[str, Any], *names: str) -> Any:
@@ -524,7 +525,12 @@ class ChatQwen(BaseChatOpenAI):
             model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
         if values.get("validate_model", True) and connection.kind in _CATALOGUE_HOSTS:
+            # Raises for typos and retired models; warns for unknown names.
             catalog.check_model(model, cast("str", connection.region))
+        if connection.region == "us" and connection.kind is not None:
+            # Virginia's DashScope domain allows requests up to 600 s.
+            if values.get("timeout") is None and values.get("request_timeout") is None:
+                values["timeout"] = _US_TIMEOUT
 
         if values.get("stream_usage") is None:
             values["stream_usage"] = True
@@ -624,7 +630,14 @@ class ChatQwen(BaseChatOpenAI):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         info = catalog.lookup(self.model_name)
-        return cast("ModelProfile", catalog.model_profile(info)) if info else None
+        if info is None:
+            # An unlisted name the check let through (it fits DashScope's ids).
+            return (
+                cast("ModelProfile", catalog.unknown_profile())
+                if self._checks_catalogue()
+                else None
+            )
+        return cast("ModelProfile", catalog.model_profile(info, self.region))
 
     @property
     def _default_params(self) -> dict[str, Any]:
