@@ -144,7 +144,11 @@ def problem(model: str, grammar: Grammar, known: Iterable[str]) -> str | None:
     if vendor is not None:
         if not parts or not vendor.match(parts[0]):
             return f"{head_name} ids continue with a version such as " + (
-                "'v4'" if head_name == "deepseek" else "'5.1'" if head_name == "glm" else "'k3'"
+                "'v4'"
+                if head_name == "deepseek"
+                else "'5.1'"
+                if head_name == "glm"
+                else "'k3'"
             )
         parts = parts[1:]
     elif not parts:

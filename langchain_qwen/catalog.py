@@ -134,6 +134,7 @@ class Lifecycle:
     retires: str | None
     source: str
 
+
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
@@ -223,7 +224,11 @@ class ModelInfo:
         life = self.lifecycle
         if life is None:
             return "active"
-        if life.status == "retired" and region is not None and region not in life.regions:
+        if (
+            life.status == "retired"
+            and region is not None
+            and region not in life.regions
+        ):
             return "active"
         return life.status
 
@@ -376,7 +381,7 @@ def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
     ):
         raise _fail(where, f"'lifecycle' has a bad value: {raw!r}")
     return Lifecycle(
-        status=status,
+        status="retired" if status == "retired" else "deprecated",
         date=date,
         regions=frozenset(regions),
         successor=raw["successor"],
@@ -458,7 +463,9 @@ def _grammar_from_json(data: Any) -> _names.Grammar:
         or not all(isinstance(h, str) and h for h in raw["heads"])
         or not all(isinstance(w, str) and w for w in raw["words"])
     ):
-        raise _fail("name_grammar", "must be {heads: [...], words: [...], source, date}")
+        raise _fail(
+            "name_grammar", "must be {heads: [...], words: [...], source, date}"
+        )
     return _names.Grammar(frozenset(raw["heads"]), frozenset(raw["words"]))
 
 
@@ -687,7 +694,8 @@ def check_model(model: str, region: str) -> ModelInfo | None:
         _warn_once(
             DeprecatedModelWarning,
             info.name,
-            f"Model {info.name!r} is deprecated (announced {life.date}{when}){instead}.",
+            f"Model {info.name!r} is deprecated (announced {life.date}{when})"
+            f"{instead}.",
         )
     return info
 

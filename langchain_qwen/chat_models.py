@@ -527,10 +527,14 @@ class ChatQwen(BaseChatOpenAI):
         if values.get("validate_model", True) and connection.kind in _CATALOGUE_HOSTS:
             # Raises for typos and retired models; warns for unknown names.
             catalog.check_model(model, cast("str", connection.region))
-        if connection.region == "us" and connection.kind is not None:
-            # Virginia's DashScope domain allows requests up to 600 s.
-            if values.get("timeout") is None and values.get("request_timeout") is None:
-                values["timeout"] = _US_TIMEOUT
+        # Virginia's DashScope domain allows requests up to 600 s.
+        if (
+            connection.region == "us"
+            and connection.kind is not None
+            and values.get("timeout") is None
+            and values.get("request_timeout") is None
+        ):
+            values["timeout"] = _US_TIMEOUT
 
         if values.get("stream_usage") is None:
             values["stream_usage"] = True

@@ -122,7 +122,9 @@ def describe(
                 owned_by=owners[model_id],
                 info=info,
                 status=info.status(region) if info else "unknown",
-                offered=None if info is None or region is None else region in info.regions,
+                offered=None
+                if info is None or region is None
+                else region in info.regions,
             )
         )
     return tuple(models)
@@ -238,7 +240,8 @@ def save_listing(listing: Listing, path: Path | None = None) -> Path:
     """
     if listing.region is None and path is None:
         raise ValueError(
-            f"{listing.base_url} is not a DashScope host: pass a path to save its listing."
+            f"{listing.base_url} is not a DashScope host: pass a path to save "
+            "its listing."
         )
     target = path if path is not None else cache_path(str(listing.region))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -88,9 +88,11 @@ def test_workspace_only_regions_need_an_id(region: str) -> None:
     assert "DASHSCOPE_WORKSPACE_ID" in str(err.value)
 
 
-def test_us_has_no_workspace_domain() -> None:
-    with pytest.raises(ValueError, match="no workspace-dedicated domain"):
-        endpoint_for("us", "ws-abc123")
+def test_us_has_workspace_domains() -> None:
+    # Listed on the compatible-chat page of 2026-10-13 (CHANGES_2026H2 3).
+    assert endpoint_for("us", "ws-abc123") == (
+        "https://ws-abc123.us-east-1.maas.aliyuncs.com/compatible-mode/v1"
+    )
 
 
 @pytest.mark.parametrize("ws", ["WS_Bad", "ws/evil.com#", "", "-ws"])
