@@ -126,7 +126,7 @@ class ChatQwen(BaseChatOpenAI):
 
     Key init args — completion params:
         model:
-            Model name, e.g. `"qwen-plus"`, `"qwen3-max"`, `"qwq-plus"`, or a
+            Model name, e.g. `"qwen-plus"`, `"qwen4-max"`, `"qwen3.7-plus"`, or a
             snapshot such as `"qwen-plus-2025-07-28"`. Defaults to the region's
             default (`qwen-plus`, or `qwen-plus-us` in `us`).
         temperature:
@@ -215,7 +215,7 @@ class ChatQwen(BaseChatOpenAI):
         holds only the answer.
 
         ```python
-        model = ChatQwen(model="qwq-plus")
+        model = ChatQwen(model="qwen3.7-plus")
         msg = model.invoke("What is 17 * 23?")
         msg.additional_kwargs["reasoning_content"]
         msg.content_blocks[0]["type"]  # "reasoning"
@@ -803,8 +803,8 @@ class ChatQwen(BaseChatOpenAI):
           `response_format`, on a hybrid model whose thinking would be on (its
           default, or `enable_thinking=True` on the instance) binds
           `enable_thinking=False` to the returned runnable only; the model
-          instance is unchanged. On a model that always thinks (e.g.
-          `qwq-plus`), or with `enable_thinking=True` in this call, it raises.
+          instance is unchanged. On a model that always thinks (e.g. a
+          `-thinking` model), or with `enable_thinking=True` in this call, it raises.
         - `"any"`/`"required"` on a model without DashScope's `"required"` (per
           the catalogue) forces the tool by name when exactly one tool is
           bound, and raises when several are.

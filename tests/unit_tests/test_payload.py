@@ -129,7 +129,13 @@ def test_body_value_reads_top_level_then_extra_body() -> None:
 
 @pytest.mark.parametrize(
     "model",
-    ["qwen-plus", "qwen3.7-plus", "qwen3-next-80b-a3b-thinking", "qwen3-32b", "qwen-max"],
+    [
+        "qwen-plus",
+        "qwen3.7-plus",
+        "qwen3-next-80b-a3b-thinking",
+        "qwen3-32b",
+        "qwen-max",
+    ],
 )
 def test_default_body_has_no_dashscope_fields(model: str) -> None:
     payload = ChatQwen(api_key=KEY, model=model)._get_request_payload(HI)
