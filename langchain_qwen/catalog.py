@@ -14,7 +14,6 @@ import difflib
 import functools
 import json
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +21,15 @@ from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from langchain_qwen import _names
+from langchain_qwen.lifecycle import (
+    DeprecatedModelWarning,
+    Lifecycle,
+    QwenModelWarning,
+    UnknownModelWarning,
+    is_iso_date,
+    parse_lifecycle,
+    warn_once,
+)
 from langchain_qwen.regions import canonical_region
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
@@ -84,57 +92,6 @@ _OPTIONAL_FIELDS = frozenset(("reasoning_effort", "release_date", "lifecycle"))
 _TOP_LEVEL = frozenset(
     ("schema_version", "date", "regions", "notes", "name_grammar", "models")
 )
-_LIFECYCLE_KEYS = {
-    "retired": frozenset(("status", "date", "regions", "successor", "source")),
-    "deprecated": frozenset(("status", "announced", "retires", "successor", "source")),
-}
-
-
-class QwenModelWarning(UserWarning):
-    """A warning about the model name a `ChatQwen` was given."""
-
-
-class UnknownModelWarning(QwenModelWarning):
-    """The name is not in the catalogue: its capability checks are off."""
-
-
-class DeprecatedModelWarning(QwenModelWarning):
-    """The model is deprecated: DashScope has announced its retirement."""
-
-
-# (kind, name) pairs already warned about: each warns once per process.
-_WARNED: set[tuple[str, str]] = set()
-
-
-def _warn_once(kind: type[QwenModelWarning], name: str, message: str) -> None:
-    if (kind.__name__, name) in _WARNED:
-        return
-    _WARNED.add((kind.__name__, name))
-    warnings.warn(message, kind, stacklevel=3)
-
-
-@dataclass(frozen=True)
-class Lifecycle:
-    """An entry's retirement or deprecation, from an Alibaba notice.
-
-    Attributes:
-        status: `"retired"` or `"deprecated"`.
-        date: The retirement date (retired) or the announcement date
-            (deprecated), YYYY-MM-DD.
-        regions: The regions it applies to (retired; deprecated: all regions).
-        successor: The model to use instead, if the data names one.
-        retires: For a deprecated model, the announced retirement date.
-        source: The notice cited.
-    """
-
-    status: Literal["retired", "deprecated"]
-    date: str
-    regions: frozenset[str]
-    successor: str | None
-    retires: str | None
-    source: str
-
-
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
@@ -309,7 +266,7 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         raise _fail(where, f"date {raw['date']!r} is not YYYY-MM-DD") from None
     levels, default_level = _reasoning_effort(raw.get("reasoning_effort"), where)
     release = raw.get("release_date")
-    if release is not None and not _is_iso_date(release):
+    if release is not None and not is_iso_date(release):
         raise _fail(where, f"release_date {release!r} is not YYYY-MM-DD")
     return ModelInfo(
         name=raw["name"],
@@ -344,50 +301,11 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
     )
 
 
-def _is_iso_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
-    """Read an entry's `lifecycle` (absent: the model is active)."""
-    if raw is None:
-        return None
-    status = raw.get("status") if isinstance(raw, dict) else None
-    keys = _LIFECYCLE_KEYS.get(status) if isinstance(status, str) else None
-    if keys is None or set(raw) != keys:
-        raise _fail(
-            where,
-            "'lifecycle' must be {status: 'retired', date, regions, successor, "
-            "source} or {status: 'deprecated', announced, retires, successor, source}",
-        )
-    date = raw["date"] if status == "retired" else raw["announced"]
-    retires = raw.get("retires")
-    regions = raw.get("regions", list(REGIONS))
-    if (
-        not _is_iso_date(date)
-        or (retires is not None and not _is_iso_date(retires))
-        or not isinstance(regions, list)
-        or not regions
-        or any(r not in REGIONS for r in regions)
-        or not (raw["successor"] is None or isinstance(raw["successor"], str))
-        or not isinstance(raw["source"], str)
-        or not raw["source"]
-    ):
-        raise _fail(where, f"'lifecycle' has a bad value: {raw!r}")
-    return Lifecycle(
-        status="retired" if status == "retired" else "deprecated",
-        date=date,
-        regions=frozenset(regions),
-        successor=raw["successor"],
-        retires=retires,
-        source=raw["source"],
-    )
+    try:
+        return parse_lifecycle(raw, REGIONS)
+    except ValueError as exc:
+        raise _fail(where, str(exc)) from None
 
 
 def _reasoning_effort(raw: Any, where: str) -> tuple[tuple[str, ...], str | None]:
@@ -430,7 +348,7 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
         raise _fail("document", f"unknown keys {sorted(unknown)}")
     if "name_grammar" in data:
         _grammar_from_json(data)
-    if "date" in data and not _is_iso_date(data["date"]):
+    if "date" in data and not is_iso_date(data["date"]):
         raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
     if data.get("schema_version") != SCHEMA_VERSION:
         raise _fail(
@@ -665,7 +583,7 @@ def check_model(model: str, region: str) -> ModelInfo | None:
     if info is None:
         if listed:
             assert listing is not None
-            _warn_once(
+            warn_once(
                 UnknownModelWarning,
                 model,
                 f"Model {model!r} is not in langchain-qwen's catalogue (data of "
@@ -691,7 +609,7 @@ def check_model(model: str, region: str) -> ModelInfo | None:
     if status == "deprecated" and life is not None:
         when = f", retiring on {life.retires}" if life.retires else ""
         instead = f"; move to {life.successor!r}" if life.successor else ""
-        _warn_once(
+        warn_once(
             DeprecatedModelWarning,
             info.name,
             f"Model {info.name!r} is deprecated (announced {life.date}{when})"
@@ -721,7 +639,7 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
             "save your key's model list with `python -m langchain_qwen models "
             "--live --save` and set DASHSCOPE_MODEL_CACHE=1."
         )
-    _warn_once(
+    warn_once(
         UnknownModelWarning,
         model,
         f"Model {model!r} is not in langchain-qwen's catalogue (data of "

@@ -13,7 +13,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from langchain_qwen import ChatQwen, catalog, model_list
+from langchain_qwen import ChatQwen, catalog, lifecycle, model_list
 from langchain_qwen.__main__ import main
 from langchain_qwen.errors import QwenAuthenticationError
 from langchain_qwen.testing import DashScopeServer, error_reply, models_routes
@@ -27,7 +27,7 @@ KEY = "sk-loop"
 def _cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("DASHSCOPE_MODEL_CACHE", raising=False)
-    monkeypatch.setattr(catalog, "_WARNED", set())
+    monkeypatch.setattr(lifecycle, "_WARNED", set())
     return tmp_path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from langchain_qwen import ChatQwen, catalog, model_list
+from langchain_qwen import ChatQwen, lifecycle, model_list
 from langchain_qwen.catalog import UnknownModelWarning, check_model
 from langchain_qwen.model_list import Listing, describe
 
@@ -19,7 +19,7 @@ KEY = "sk-test"
 def _cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("DASHSCOPE_MODEL_CACHE", raising=False)
-    monkeypatch.setattr(catalog, "_WARNED", set())
+    monkeypatch.setattr(lifecycle, "_WARNED", set())
     return tmp_path
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from langchain_qwen import ChatQwen, catalog
+from langchain_qwen import ChatQwen, catalog, lifecycle
 from langchain_qwen.catalog import (
     DeprecatedModelWarning,
     UnknownModelWarning,
@@ -29,7 +29,7 @@ KEY = "sk-test"
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each test sees its own "once per process" and no saved listing.
-    monkeypatch.setattr(catalog, "_WARNED", set())
+    monkeypatch.setattr(lifecycle, "_WARNED", set())
     monkeypatch.delenv("DASHSCOPE_MODEL_CACHE", raising=False)
 
 
