@@ -660,7 +660,11 @@ def _trusted_listing(region: str) -> tuple[str, frozenset[str]] | None:
 def _not_offered(
     model: str, info: ModelInfo, region: str, catalog: Mapping[str, ModelInfo]
 ) -> None:
-    offered = [m for m in catalog.values() if region in m.regions]
+    offered = [
+        m
+        for m in catalog.values()
+        if region in m.regions and m.status(region) != "retired"
+    ]
     # Same family first (qwen-plus-us -> qwen-plus), then same kind.
     same_family = _alternatives(info, [m for m in offered if m.family == info.family])
     same_kind = _alternatives(
@@ -792,6 +796,7 @@ def models_with(
         for info in _catalog().values()
         if getattr(info, capability)
         and (region is None or region in info.regions)
+        and info.status(region) != "retired"
         and info is not like
     ]
     return [info.name for info in sorted(candidates, key=key)[:limit]]
