@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from anywhere: bench the checkout, not a wheel
 
 MODEL = "qwen-plus"
-STREAM_ONLY_MODEL = "qwq-plus"  # catalogue: stream_only
+STREAM_ONLY_MODEL = "qwen3.8-omni-flash"  # catalogue: stream_only, thinks by default
 STREAM_EVENTS = 1000  # SSE events in the long stream, usage chunk included
 PROMPT_INVOKE = "bench:invoke"
 PROMPT_STREAM = "bench:stream"

@@ -20,6 +20,16 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
+from langchain_qwen import _names
+from langchain_qwen.lifecycle import (
+    DeprecatedModelWarning,
+    Lifecycle,
+    QwenModelWarning,
+    UnknownModelWarning,
+    is_iso_date,
+    parse_lifecycle,
+    warn_once,
+)
 from langchain_qwen.regions import canonical_region
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
@@ -44,7 +54,14 @@ REGIONS: tuple[str, ...] = (
 )
 """The canonical region names the catalogue uses (aliases live in `regions`)."""
 
-SCHEMA_VERSION = 1
+Status = Literal["active", "deprecated", "retired", "unknown"]
+"""A model's lifecycle status, as `model.profile["status"]` reports it.
+
+`unknown`: the name is not in the catalogue but fits DashScope's id grammar, so
+it is let through with its capability checks off.
+"""
+
+SCHEMA_VERSION = 2
 
 # The fields every entry must carry, with the JSON types they must have. Listing
 # them here (rather than trusting the file) turns a hand-edit mistake into a
@@ -71,8 +88,10 @@ _REQUIRED_FIELDS = frozenset(
     (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
 )
 # Fields an entry may leave out; each has the default of its `ModelInfo` field.
-_OPTIONAL_FIELDS = frozenset(("reasoning_effort",))
-
+_OPTIONAL_FIELDS = frozenset(("reasoning_effort", "release_date", "lifecycle"))
+_TOP_LEVEL = frozenset(
+    ("schema_version", "date", "regions", "notes", "name_grammar", "models")
+)
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
@@ -116,6 +135,8 @@ class ModelInfo:
         reasoning_effort_levels: The `reasoning_effort` values the model takes
             (empty: it takes none).
         reasoning_effort_default: The level used when the request names none.
+        release_date: The public release date (YYYY-MM-DD), if known.
+        lifecycle: The retirement or deprecation, if Alibaba announced one.
     """
 
     name: str
@@ -145,6 +166,28 @@ class ModelInfo:
     date: str
     reasoning_effort_levels: tuple[str, ...] = ()
     reasoning_effort_default: str | None = None
+    release_date: str | None = None
+    lifecycle: Lifecycle | None = None
+
+    def status(self, region: str | None = None) -> Status:
+        """The lifecycle status, in `region` if given (retirements are regional).
+
+        Args:
+            region: A canonical region name, or `None` for anywhere.
+
+        Returns:
+            `"retired"`, `"deprecated"` or `"active"`.
+        """
+        life = self.lifecycle
+        if life is None:
+            return "active"
+        if (
+            life.status == "retired"
+            and region is not None
+            and region not in life.regions
+        ):
+            return "active"
+        return life.status
 
     @property
     def thinking_default(self) -> bool:
@@ -222,6 +265,9 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
     except ValueError:
         raise _fail(where, f"date {raw['date']!r} is not YYYY-MM-DD") from None
     levels, default_level = _reasoning_effort(raw.get("reasoning_effort"), where)
+    release = raw.get("release_date")
+    if release is not None and not is_iso_date(release):
+        raise _fail(where, f"release_date {release!r} is not YYYY-MM-DD")
     return ModelInfo(
         name=raw["name"],
         family=raw["family"],
@@ -250,7 +296,16 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         date=raw["date"],
         reasoning_effort_levels=levels,
         reasoning_effort_default=default_level,
+        release_date=release,
+        lifecycle=_lifecycle(raw.get("lifecycle"), where),
     )
+
+
+def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
+    try:
+        return parse_lifecycle(raw, REGIONS)
+    except ValueError as exc:
+        raise _fail(where, str(exc)) from None
 
 
 def _reasoning_effort(raw: Any, where: str) -> tuple[tuple[str, ...], str | None]:
@@ -288,6 +343,13 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
     """
     if not isinstance(data, dict):
         raise _fail("document", "the top level must be an object")
+    unknown = data.keys() - _TOP_LEVEL
+    if unknown:
+        raise _fail("document", f"unknown keys {sorted(unknown)}")
+    if "name_grammar" in data:
+        _grammar_from_json(data)
+    if "date" in data and not is_iso_date(data["date"]):
+        raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
     if data.get("schema_version") != SCHEMA_VERSION:
         raise _fail(
             "schema_version",
@@ -304,11 +366,29 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
         if info.name in index:
             raise _fail(f"models[{i}]", f"duplicate name {info.name!r}")
         index[info.name] = info
+    for info in index.values():
+        successor = info.lifecycle.successor if info.lifecycle else None
+        if successor is not None and successor not in index:
+            raise _fail(info.name, f"successor {successor!r} is not in the catalogue")
     return MappingProxyType(index)
 
 
+def _grammar_from_json(data: Any) -> _names.Grammar:
+    raw = data.get("name_grammar") if isinstance(data, Mapping) else None
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"heads", "words", "source", "date"}
+        or not all(isinstance(h, str) and h for h in raw["heads"])
+        or not all(isinstance(w, str) and w for w in raw["words"])
+    ):
+        raise _fail(
+            "name_grammar", "must be {heads: [...], words: [...], source, date}"
+        )
+    return _names.Grammar(frozenset(raw["heads"]), frozenset(raw["words"]))
+
+
 @functools.cache
-def _catalog() -> Mapping[str, ModelInfo]:
+def _document() -> Mapping[str, Any]:
     # importlib.resources reads the file from a wheel or a zip as well as from a
     # source checkout; the cache makes the parse happen once, on first use.
     text = (
@@ -316,7 +396,29 @@ def _catalog() -> Mapping[str, ModelInfo]:
         .joinpath("models.json")
         .read_text(encoding="utf-8")
     )
-    return parse_catalog(json.loads(text))
+    return MappingProxyType(json.loads(text))
+
+
+def data_date() -> str:
+    """The date at which the catalogue's data was last brought up to date.
+
+    Returns:
+        A YYYY-MM-DD string.
+    """
+    return str(_document().get("date", ""))
+
+
+@functools.cache
+def _grammar() -> _names.Grammar:
+    grammar = _grammar_from_json(_document())
+    # Words of listed names count too, so the data never disagrees with itself.
+    extra = _names.words_of(_catalog(), grammar.heads)
+    return _names.Grammar(grammar.heads, grammar.words | extra)
+
+
+@functools.cache
+def _catalog() -> Mapping[str, ModelInfo]:
+    return parse_catalog(dict(_document()))
 
 
 def _is_date(year: int, month: int, day: int) -> bool:
@@ -448,39 +550,121 @@ def _alternatives(info: ModelInfo, candidates: list[ModelInfo]) -> list[str]:
     return [other.name for other in sorted(candidates, key=key)]
 
 
-def check_model(model: str, region: str) -> ModelInfo:
-    """Check that a model exists and that a region offers it.
+def check_model(model: str, region: str) -> ModelInfo | None:
+    """Check a model name against the catalogue and a region.
+
+    The policy for names the catalogue does not list (see `docs/models.md`): a
+    name in a saved `/models` listing the user trusts (`model_list`), or one that
+    fits DashScope's id grammar (`_names`), is let through with one
+    `UnknownModelWarning` and `None` is returned (its capability checks are
+    off); anything else is a typo and is refused with suggestions. A listed
+    model must be offered in the region and not retired there; a deprecated one
+    warns once (`DeprecatedModelWarning`).
 
     Args:
         model: The model name (alias or snapshot).
         region: A canonical region name (see `REGIONS`).
 
     Returns:
-        The model's catalogue entry.
+        The model's catalogue entry, or `None` for an accepted unknown name.
 
     Raises:
-        ValueError: If the region is unknown, the model is not in the catalogue
-            (the message suggests close names), or the region does not offer
-            it (the message names the regions that do and alternatives that
-            this region offers).
+        ValueError: If the region is unknown, the name looks like a typo (the
+            message suggests close names), the region does not offer the model
+            (the message names the regions that do and alternatives that this
+            region offers), or the model is retired there (the message gives
+            the date and the successor).
     """
     _check_region(region)
     info = lookup(model)
     catalog = _catalog()
+    listing = _trusted_listing(region)
+    listed = listing is not None and model in listing[1]
     if info is None:
-        suggestions = _suggest(model, list(catalog))
+        if listed:
+            assert listing is not None
+            warn_once(
+                UnknownModelWarning,
+                model,
+                f"Model {model!r} is not in langchain-qwen's catalogue (data of "
+                f"{data_date()}) but is in your saved {region} model listing of "
+                f"{listing[0]}: it is used as given, with the catalogue's capability "
+                "checks (thinking, tools, structured output, inputs) off.",
+            )
+            return None
+        _refuse_or_accept_unknown(model, catalog)
+        return None
+    if region not in info.regions and not listed:
+        _not_offered(model, info, region, catalog)
+    status = info.status(region)
+    life = info.lifecycle
+    if status == "retired" and life is not None and not listed:
+        instead = f" Use {life.successor!r} instead." if life.successor else ""
+        raise ValueError(
+            f"Model {model!r} was retired by DashScope on {life.date} in "
+            f"{', '.join(r for r in REGIONS if r in life.regions)}.{instead} "
+            f"(Source: {life.source}.) If your account still has it, pass "
+            "validate_model=False."
+        )
+    if status == "deprecated" and life is not None:
+        when = f", retiring on {life.retires}" if life.retires else ""
+        instead = f"; move to {life.successor!r}" if life.successor else ""
+        warn_once(
+            DeprecatedModelWarning,
+            info.name,
+            f"Model {info.name!r} is deprecated (announced {life.date}{when})"
+            f"{instead}.",
+        )
+    return info
+
+
+def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> None:
+    """Raise for a typo; warn once and return for a plausible newer model."""
+    why = _names.problem(model, _grammar(), catalog)
+    if why is not None:
+        # Never suggest a retired model.
+        active = [n for n, i in catalog.items() if i.status() != "retired"]
+        suggestions = _suggest(model, active)
+        close = _names.near_miss(model, active)
+        if close is not None and close not in suggestions:
+            suggestions.insert(0, close)
         hint = (
-            f" Did you mean {', '.join(repr(s) for s in suggestions)}?"
+            f" Did you mean {', '.join(repr(s) for s in suggestions[:3])}?"
             if suggestions
             else ""
         )
         raise ValueError(
-            f"Unknown Qwen model {model!r}.{hint} If the model is newer than this "
-            "package's catalogue, pass validate_model=False to skip the check."
+            f"Unknown Qwen model {model!r} ({why}).{hint} If the model is real and "
+            "newer than this package's catalogue, pass validate_model=False, or "
+            "save your key's model list with `python -m langchain_qwen models "
+            "--live --save` and set DASHSCOPE_MODEL_CACHE=1."
         )
-    if region in info.regions:
-        return info
-    offered = [m for m in catalog.values() if region in m.regions]
+    warn_once(
+        UnknownModelWarning,
+        model,
+        f"Model {model!r} is not in langchain-qwen's catalogue (data of "
+        f"{data_date()}); it fits DashScope's id grammar, so it is used as given, "
+        "with the catalogue's capability checks (thinking, tools, structured "
+        "output, inputs, region) off. Upgrade langchain-qwen when it lists the "
+        "model.",
+    )
+
+
+def _trusted_listing(region: str) -> tuple[str, frozenset[str]] | None:
+    """The saved `/models` listing of `region`, if the user opted in to trust it."""
+    from langchain_qwen import model_list  # noqa: PLC0415 (model_list imports us)
+
+    return model_list.trusted_ids(region)
+
+
+def _not_offered(
+    model: str, info: ModelInfo, region: str, catalog: Mapping[str, ModelInfo]
+) -> None:
+    offered = [
+        m
+        for m in catalog.values()
+        if region in m.regions and m.status(region) != "retired"
+    ]
     # Same family first (qwen-plus-us -> qwen-plus), then same kind.
     same_family = _alternatives(info, [m for m in offered if m.family == info.family])
     same_kind = _alternatives(
@@ -527,17 +711,22 @@ def list_models(region: str | None = None) -> list[str]:
     )
 
 
-def model_profile(info: ModelInfo) -> dict[str, Any]:
+def model_profile(info: ModelInfo, region: str | None = None) -> dict[str, Any]:
     """Describe a model as a LangChain `ModelProfile` dict.
 
     Args:
         info: The model's catalogue entry.
+        region: The canonical region the model is used in (retirements are
+            regional), or `None`.
 
     Returns:
         A dict with the keys of `langchain_core`'s `ModelProfile`; unknown
         limits are left out rather than guessed.
     """
     profile: dict[str, Any] = {
+        "status": info.status(region),
+        "release_date": info.release_date,
+        "open_weights": info.kind == "open_source",
         "max_input_tokens": info.context_window,
         "max_output_tokens": info.max_output_tokens,
         "text_inputs": True,
@@ -554,8 +743,19 @@ def model_profile(info: ModelInfo) -> dict[str, Any]:
         "tool_choice": info.tools,
         "structured_output": info.json_schema,
         "tool_call_streaming": info.tools,
+        "reasoning_effort_levels": list(info.reasoning_effort_levels) or None,
+        "reasoning_effort_default": info.reasoning_effort_default,
     }
     return {key: value for key, value in profile.items() if value is not None}
+
+
+def unknown_profile() -> dict[str, Any]:
+    """The profile of a name the catalogue does not list: nothing is claimed.
+
+    Returns:
+        `{"status": "unknown"}`.
+    """
+    return {"status": "unknown"}
 
 
 def models_with(
@@ -596,6 +796,7 @@ def models_with(
         for info in _catalog().values()
         if getattr(info, capability)
         and (region is None or region in info.regions)
+        and info.status(region) != "retired"
         and info is not like
     ]
     return [info.name for info in sorted(candidates, key=key)[:limit]]
@@ -604,13 +805,20 @@ def models_with(
 __all__ = [
     "REGIONS",
     "SCHEMA_VERSION",
+    "DeprecatedModelWarning",
     "Kind",
+    "Lifecycle",
     "ModelInfo",
+    "QwenModelWarning",
+    "Status",
     "Thinking",
+    "UnknownModelWarning",
     "check_model",
+    "data_date",
     "list_models",
     "lookup",
     "model_profile",
     "models_with",
     "parse_catalog",
+    "unknown_profile",
 ]

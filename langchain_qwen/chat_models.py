@@ -62,6 +62,7 @@ from langchain_qwen.streamed import as_invoke_result
 PROVIDER = "qwen"
 # Host kinds whose model sets are the catalogue's; plan hosts have their own.
 _CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
+_US_TIMEOUT = 600.0
 
 
 def _pop_first(values: dict[str, Any], *names: str) -> Any:
@@ -125,7 +126,7 @@ class ChatQwen(BaseChatOpenAI):
 
     Key init args — completion params:
         model:
-            Model name, e.g. `"qwen-plus"`, `"qwen3-max"`, `"qwq-plus"`, or a
+            Model name, e.g. `"qwen-plus"`, `"qwen4-max"`, `"qwen3.7-plus"`, or a
             snapshot such as `"qwen-plus-2025-07-28"`. Defaults to the region's
             default (`qwen-plus`, or `qwen-plus-us` in `us`).
         temperature:
@@ -214,7 +215,7 @@ class ChatQwen(BaseChatOpenAI):
         holds only the answer.
 
         ```python
-        model = ChatQwen(model="qwq-plus")
+        model = ChatQwen(model="qwen3.7-plus")
         msg = model.invoke("What is 17 * 23?")
         msg.additional_kwargs["reasoning_content"]
         msg.content_blocks[0]["type"]  # "reasoning"
@@ -524,7 +525,16 @@ class ChatQwen(BaseChatOpenAI):
             model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
         if values.get("validate_model", True) and connection.kind in _CATALOGUE_HOSTS:
+            # Raises for typos and retired models; warns for unknown names.
             catalog.check_model(model, cast("str", connection.region))
+        # Virginia's DashScope domain allows requests up to 600 s.
+        if (
+            connection.region == "us"
+            and connection.kind is not None
+            and values.get("timeout") is None
+            and values.get("request_timeout") is None
+        ):
+            values["timeout"] = _US_TIMEOUT
 
         if values.get("stream_usage") is None:
             values["stream_usage"] = True
@@ -624,7 +634,14 @@ class ChatQwen(BaseChatOpenAI):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         info = catalog.lookup(self.model_name)
-        return cast("ModelProfile", catalog.model_profile(info)) if info else None
+        if info is None:
+            # An unlisted name the check let through (it fits DashScope's ids).
+            return (
+                cast("ModelProfile", catalog.unknown_profile())
+                if self._checks_catalogue()
+                else None
+            )
+        return cast("ModelProfile", catalog.model_profile(info, self.region))
 
     @property
     def _default_params(self) -> dict[str, Any]:
@@ -786,8 +803,8 @@ class ChatQwen(BaseChatOpenAI):
           `response_format`, on a hybrid model whose thinking would be on (its
           default, or `enable_thinking=True` on the instance) binds
           `enable_thinking=False` to the returned runnable only; the model
-          instance is unchanged. On a model that always thinks (e.g.
-          `qwq-plus`), or with `enable_thinking=True` in this call, it raises.
+          instance is unchanged. On a model that always thinks (e.g. a
+          `-thinking` model), or with `enable_thinking=True` in this call, it raises.
         - `"any"`/`"required"` on a model without DashScope's `"required"` (per
           the catalogue) forces the tool by name when exactly one tool is
           bound, and raises when several are.

@@ -7,6 +7,7 @@ hosts, and resolves which endpoint a `ChatQwen` talks to.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ REGIONS: dict[str, Region] = {
             ("virginia", "us-east-1"),
             "us-east-1",
             "dashscope-us.aliyuncs.com",
-            False,
+            # Listed on the compatible-chat page of 2026-10-13.
+            True,
             "qwen-plus-us",
         ),
         Region(
@@ -118,6 +120,12 @@ _CODING_HOSTS = {
 _MAAS_HOST = re.compile(
     r"^(?P<label>[a-z0-9-]+)\.(?P<rid>[a-z0-9-]+)\.maas\.aliyuncs\.com$"
 )
+# The Qwen Cloud rebrand's hosts: `{region-id}.maas.qwencloudapi.com` (the
+# region's public domain) and `{label}.{region-id}.maas.qwencloudapi.com` (the
+# same labels as under maas.aliyuncs.com).
+_QWENCLOUD_HOST = re.compile(
+    r"^(?:(?P<label>[a-z0-9-]+)\.)?(?P<rid>[a-z0-9-]+)\.maas\.qwencloudapi\.com$"
+)
 # Workspace ids are DNS labels (for example `ws-1a2b3c` or `llm-abc123`).
 _WORKSPACE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -146,7 +154,16 @@ def canonical_region(name: str) -> str:
     key = name.strip().lower()
     if key in _BY_ALIAS:
         return _BY_ALIAS[key]
-    msg = f"Unknown DashScope region {name!r}. Valid regions: {valid_region_names()}."
+    close = difflib.get_close_matches(key, list(_BY_ALIAS), n=3, cutoff=0.6)
+    # Name the canonical region of each close alias once: "bejing" -> beijing.
+    canonical = list(dict.fromkeys(_BY_ALIAS[c] for c in close))
+    hint = (
+        f" Did you mean {', '.join(repr(c) for c in canonical)}?" if canonical else ""
+    )
+    msg = (
+        f"Unknown DashScope region {name!r}.{hint} Valid regions: "
+        f"{valid_region_names()}."
+    )
     raise ValueError(msg)
 
 
@@ -178,12 +195,14 @@ def host_info(base_url: str) -> HostInfo | None:
         return HostInfo(_BY_SHARED_HOST[host], "shared")
     if host in _CODING_HOSTS:
         return HostInfo(_CODING_HOSTS[host], "coding")
-    match = _MAAS_HOST.match(host)
+    match = _MAAS_HOST.match(host) or _QWENCLOUD_HOST.match(host)
     if match and match["rid"] in _BY_REGION_ID:
         region = _BY_REGION_ID[match["rid"]]
         label = match["label"]
         kind: HostKind = (
-            "trial"
+            "shared"
+            if label is None
+            else "trial"
             if label == "trial"
             else "token_plan"
             if label == "token-plan"
@@ -195,7 +214,8 @@ def host_info(base_url: str) -> HostInfo | None:
 
 def _is_workspace_host(url: str, workspace_id: str) -> bool:
     """Whether `url` is the workspace-dedicated domain of `workspace_id`."""
-    match = _MAAS_HOST.match((urlsplit(url).hostname or "").lower())
+    host = (urlsplit(url).hostname or "").lower()
+    match = _MAAS_HOST.match(host) or _QWENCLOUD_HOST.match(host)
     return match is not None and match["label"] == workspace_id.strip().lower()
 
 

@@ -55,10 +55,12 @@ from langchain_qwen.testing._server import (
     Route,
 )
 from langchain_qwen.testing.handlers import echo_handler, scripted_handler
+from langchain_qwen.testing.models import MODELS_PATHS, models_routes
 
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
+    "MODELS_PATHS",
     "DashScopeServer",
     "RecordedRequest",
     "Reply",
@@ -70,6 +72,7 @@ __all__ = [
     "error_reply",
     "json_reply",
     "load_recording",
+    "models_routes",
     "schema_example",
     "scripted_handler",
     "sse_reply",

@@ -305,7 +305,9 @@ def test_profile_from_catalogue() -> None:
     assert profile is not None
     assert profile["tool_calling"] is True
     assert profile["max_input_tokens"] > 100_000
-    assert ChatQwen(model="qwq-plus", api_key=KEY).profile["reasoning_output"] is True  # type: ignore[index]
+    thinker = ChatQwen(model="qwen3-next-80b-a3b-thinking", api_key=KEY)
+    assert thinker.profile["reasoning_output"] is True  # type: ignore[index]
+    assert thinker.profile["status"] == "active"  # type: ignore[index]
 
 
 def test_model_not_mutated_by_calls() -> None:

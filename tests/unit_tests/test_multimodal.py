@@ -150,18 +150,21 @@ def test_video_url_shorthand_string_becomes_an_object() -> None:
         ("qwen3-vl-plus", 4, True),
         ("qwen3-vl-plus", 512, True),
         ("qwen3-vl-plus", 513, False),
-        ("qwen-vl-max", 80, True),
-        ("qwen-vl-max", 81, False),
+        # An older vision model (qwen-vl-max was retired on 2026-10-10).
+        ("qvq-plus", 80, True),
+        ("qvq-plus", 81, False),
     ],
 )
 def test_video_frame_counts(model: str, count: int, ok: bool) -> None:
     frames = [f"https://example.com/f{i}.jpg" for i in range(count)]
     part = {"type": "video", "video": frames}
+    # QVQ-Plus is offered in Beijing only.
+    region = "beijing" if model == "qvq-plus" else None
     if ok:
-        assert _user_parts(model, part) == [part]
+        assert _user_parts(model, part, region=region) == [part]
     else:
         with pytest.raises(ValueError, match=f"got {count}"):
-            _user_parts(model, part)
+            _user_parts(model, part, region=region)
 
 
 def test_video_frame_data_urls_are_size_checked() -> None:

@@ -128,7 +128,14 @@ def test_body_value_reads_top_level_then_extra_body() -> None:
 
 
 @pytest.mark.parametrize(
-    "model", ["qwen-plus", "qwen3.7-plus", "qwq-plus", "qwen3-32b", "qwen-max"]
+    "model",
+    [
+        "qwen-plus",
+        "qwen3.7-plus",
+        "qwen3-next-80b-a3b-thinking",
+        "qwen3-32b",
+        "qwen-max",
+    ],
 )
 def test_default_body_has_no_dashscope_fields(model: str) -> None:
     payload = ChatQwen(api_key=KEY, model=model)._get_request_payload(HI)
@@ -304,8 +311,9 @@ def test_construction_never_decides_thinking() -> None:
 def test_per_call_model_decides() -> None:
     model = ChatQwen(api_key=KEY, model="qwen3.7-plus", enable_thinking=False)
     assert model._get_request_payload(HI)["extra_body"] == {"enable_thinking": False}
-    with pytest.raises(ValueError, match="'qwq-plus' always thinks"):
-        model._get_request_payload(HI, model="qwq-plus")
+    thinker = "qwen3-next-80b-a3b-thinking"
+    with pytest.raises(ValueError, match=f"'{thinker}' always thinks"):
+        model._get_request_payload(HI, model=thinker)
 
 
 def test_host_plays_no_part() -> None:
@@ -315,7 +323,9 @@ def test_host_plays_no_part() -> None:
         "http://127.0.0.1:9/compatible-mode/v1",
         "https://proxy.example.com/v1",
     ):
-        model = ChatQwen(api_key=KEY, model="qwq-plus", base_url=base_url)
+        model = ChatQwen(
+            api_key=KEY, model="qwen3-next-80b-a3b-thinking", base_url=base_url
+        )
         with pytest.raises(ValueError, match="always thinks"):
             model._get_request_payload(HI, enable_thinking=False)
 

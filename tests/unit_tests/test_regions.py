@@ -6,6 +6,8 @@ import pytest
 
 from langchain_qwen.regions import (
     REGIONS,
+    Endpoint,
+    HostInfo,
     canonical_region,
     endpoint_for,
     host_info,
@@ -88,9 +90,11 @@ def test_workspace_only_regions_need_an_id(region: str) -> None:
     assert "DASHSCOPE_WORKSPACE_ID" in str(err.value)
 
 
-def test_us_has_no_workspace_domain() -> None:
-    with pytest.raises(ValueError, match="no workspace-dedicated domain"):
-        endpoint_for("us", "ws-abc123")
+def test_us_has_workspace_domains() -> None:
+    # Listed on the compatible-chat page of 2026-10-13 (CHANGES_2026H2 3).
+    assert endpoint_for("us", "ws-abc123") == (
+        "https://ws-abc123.us-east-1.maas.aliyuncs.com/compatible-mode/v1"
+    )
 
 
 @pytest.mark.parametrize("ws", ["WS_Bad", "ws/evil.com#", "", "-ws"])
@@ -265,3 +269,95 @@ def test_env_workspace_id_does_not_fight_an_explicit_base_url() -> None:
         env={"DASHSCOPE_WORKSPACE_ID": "ws-9"},
     )
     assert ep.base_url == BJ
+
+
+# --- late-2026 hosts (CHANGES_2026H2 3) and region typos -------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "region", "kind"),
+    [
+        (
+            "https://ws-1a2b.us-east-1.maas.aliyuncs.com/compatible-mode/v1",
+            "us",
+            "workspace",
+        ),
+        (
+            "https://ap-southeast-1.maas.qwencloudapi.com/compatible-mode/v1",
+            "singapore",
+            "shared",
+        ),
+        (
+            "https://cn-beijing.maas.qwencloudapi.com/compatible-mode/v1",
+            "beijing",
+            "shared",
+        ),
+        (
+            "https://ws-9.eu-central-1.maas.qwencloudapi.com/compatible-mode/v1",
+            "frankfurt",
+            "workspace",
+        ),
+        (
+            "https://trial.ap-southeast-1.maas.qwencloudapi.com/compatible-mode/v1",
+            "singapore",
+            "trial",
+        ),
+        (
+            "https://token-plan.cn-beijing.maas.qwencloudapi.com/compatible-mode/v1",
+            "beijing",
+            "token_plan",
+        ),
+    ],
+)
+def test_new_hosts_imply_their_region(url: str, region: str, kind: str) -> None:
+    assert host_info(url) == HostInfo(region, kind)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://qwencloudapi.com/compatible-mode/v1",
+        "https://mars-1.maas.qwencloudapi.com/compatible-mode/v1",
+        "https://ap-southeast-1.maas.qwencloudapi.com.evil.example/v1",
+    ],
+)
+def test_other_qwencloud_lookalikes_are_not_dashscope(url: str) -> None:
+    assert host_info(url) is None
+
+
+def test_a_qwencloud_host_contradicting_the_region_is_refused() -> None:
+    with pytest.raises(ValueError, match="contradicts"):
+        resolve_endpoint(
+            base_url="https://ap-southeast-1.maas.qwencloudapi.com/compatible-mode/v1",
+            region="beijing",
+            workspace_id=None,
+            env={},
+        )
+
+
+def test_us_workspace_id_builds_the_virginia_workspace_domain() -> None:
+    endpoint = resolve_endpoint(base_url=None, region="us", workspace_id="ws-7", env={})
+    assert endpoint == Endpoint(
+        "https://ws-7.us-east-1.maas.aliyuncs.com/compatible-mode/v1", "us", "workspace"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("singapur", "singapore"),
+        ("bejing", "beijing"),
+        ("hongkog", "hongkong"),
+        ("virgina", "us"),
+    ],
+)
+def test_region_typo_gets_suggestions(typo: str, meant: str) -> None:
+    with pytest.raises(ValueError, match=f"Did you mean '{meant}'") as err:
+        canonical_region(typo)
+    assert "Valid regions:" in str(err.value)
+
+
+def test_a_far_region_name_gets_no_guess() -> None:
+    with pytest.raises(ValueError, match="Unknown DashScope region") as err:
+        canonical_region("mars")
+    assert "Did you mean" not in str(err.value)

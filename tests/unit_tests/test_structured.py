@@ -18,6 +18,8 @@ from typing_extensions import TypedDict
 from langchain_qwen import ChatQwen, catalog, structured
 
 KEY = "sk-test"
+# An active model that always thinks (qwq-plus was retired on 2026-10-10).
+THINKER = "qwen3-next-80b-a3b-thinking"
 
 
 class Joke(BaseModel):
@@ -71,8 +73,8 @@ def test_default_is_json_schema_where_the_catalogue_has_it() -> None:
 
 
 def test_default_is_function_calling_elsewhere() -> None:
-    assert not catalog.lookup("qwen-turbo").json_schema  # type: ignore[union-attr]
-    runnable = _model("qwen-turbo").with_structured_output(Joke)
+    assert not catalog.lookup("qwen-max").json_schema  # type: ignore[union-attr]
+    runnable = _model("qwen-max").with_structured_output(Joke)
     assert _method(runnable) == "function_calling"
     body = _body(runnable)
     assert body["tool_choice"] == {"type": "function", "function": {"name": "Joke"}}
@@ -124,7 +126,7 @@ def test_json_schema_name_dashscope_rejects_is_an_error() -> None:
 
 def test_json_schema_on_a_model_without_it_is_an_error() -> None:
     with pytest.raises(ValueError, match="method='json_schema'") as e:
-        _model("qwen-turbo").with_structured_output(Joke, method="json_schema")
+        _model("qwen-max").with_structured_output(Joke, method="json_schema")
     assert "function_calling" in str(e.value)
     assert "json_mode" in str(e.value)
     assert "validate_model=False" in str(e.value)
@@ -261,13 +263,13 @@ def test_json_output_with_thinking_asked_for_is_an_error(method: str) -> None:
 
 @pytest.mark.parametrize("method", [None, "function_calling"])
 def test_always_thinking_model_is_an_error(method: str | None) -> None:
-    with pytest.raises(ValueError, match="'qwq-plus' always thinks") as e:
-        _model("qwq-plus").with_structured_output(Joke, method=method)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"'{THINKER}' always thinks") as e:
+        _model(THINKER).with_structured_output(Joke, method=method)  # type: ignore[arg-type]
     assert "tool_choice='auto'" in str(e.value)
 
 
 def test_always_thinking_model_with_auto_tool_choice() -> None:
-    runnable = _model("qwq-plus").with_structured_output(Joke, tool_choice="auto")
+    runnable = _model(THINKER).with_structured_output(Joke, tool_choice="auto")
     body = _body(runnable)
     assert body["tool_choice"] == "auto"
     assert "extra_body" not in body

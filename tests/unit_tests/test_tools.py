@@ -13,6 +13,8 @@ from langchain_qwen import ChatQwen, catalog
 from langchain_qwen import tools as rules
 
 KEY = "sk-test"
+# An active model that always thinks (qwq-plus was retired on 2026-10-10).
+THINKER = "qwen3-next-80b-a3b-thinking"
 WEATHER_CHOICE = {"type": "function", "function": {"name": "weather"}}
 
 
@@ -192,12 +194,12 @@ def test_forced_choice_with_thinking_asked_in_the_same_call_is_an_error() -> Non
 
 @pytest.mark.parametrize("choice", ["weather", WEATHER_CHOICE, "any"])
 def test_forced_choice_on_an_always_thinking_model_is_an_error(choice: Any) -> None:
-    with pytest.raises(ValueError, match="'qwq-plus' always thinks"):
-        _model("qwq-plus").bind_tools([weather], tool_choice=choice)
+    with pytest.raises(ValueError, match=f"'{THINKER}' always thinks"):
+        _model(THINKER).bind_tools([weather], tool_choice=choice)
 
 
 def test_auto_on_an_always_thinking_model_is_fine() -> None:
-    body = _body(_model("qwq-plus").bind_tools([weather], tool_choice="auto"))
+    body = _body(_model(THINKER).bind_tools([weather], tool_choice="auto"))
     assert body["tool_choice"] == "auto"
 
 
