@@ -46,10 +46,13 @@ from langchain_qwen._stream_guard import (
 from langchain_qwen._version import __version__
 from langchain_qwen.payload import (
     DASHSCOPE_BODY_FIELDS,
+    check_model_name,
+    check_settings,
     check_stop,
     move_dashscope_fields,
     must_stream,
     shape_request,
+    use_max_completion_tokens,
 )
 from langchain_qwen.regions import (
     DEFAULT_REGION,
@@ -520,6 +523,8 @@ class ChatQwen(BaseChatOpenAI):
         )
 
         model = _pop_first(values, "model", "model_name")
+        if model is not None:
+            check_model_name(model)
         if model is None:
             model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
@@ -554,6 +559,21 @@ class ChatQwen(BaseChatOpenAI):
         for client in (self.root_client, self.root_async_client):
             if client is not None and client.project == os.getenv("OPENAI_PROJECT_ID"):
                 client.project = None
+        return self
+
+    @model_validator(mode="after")
+    def _check_settings_at_construction(self) -> Self:
+        """Refuse at construction what every call would refuse.
+
+        The instance's own fields (and `model_kwargs`) go through the same
+        checks as each call's payload (`payload.check_settings`): ranges always,
+        the model's capabilities unless `validate_model=False`.
+        """
+        params = self._default_params
+        check_settings(
+            move_dashscope_fields({**params, "model": self.model_name}),
+            self._rules_info(self.model_name),
+        )
         return self
 
     @model_validator(mode="wrap")
@@ -663,6 +683,8 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> dict:
         model = kwargs.get("model")
+        if model is not None:
+            check_model_name(model)
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
         # `_generate`/`_stream` pass a message list; convert anything else once.
@@ -673,8 +695,14 @@ class ChatQwen(BaseChatOpenAI):
             else self._convert_input(input_).to_messages()
         )
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
+        info = self._rules_info(payload["model"])
+        dashscope = self._targets_dashscope(info)
+        if dashscope:
+            payload = use_max_completion_tokens(payload, kwargs)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        return shape_request(payload, messages, self._rules_info(payload["model"]))
+        return shape_request(
+            payload, messages, info, dashscope=dashscope, call=kwargs
+        )
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
