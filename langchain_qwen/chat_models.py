@@ -52,7 +52,6 @@ from langchain_qwen.payload import (
     move_dashscope_fields,
     must_stream,
     shape_request,
-    use_max_completion_tokens,
 )
 from langchain_qwen.regions import (
     DEFAULT_REGION,
@@ -697,8 +696,6 @@ class ChatQwen(BaseChatOpenAI):
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         info = self._rules_info(payload["model"])
         dashscope = self._targets_dashscope(info)
-        if dashscope:
-            payload = use_max_completion_tokens(payload, kwargs)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
         return shape_request(
             payload, messages, info, dashscope=dashscope, call=kwargs
@@ -707,6 +704,8 @@ class ChatQwen(BaseChatOpenAI):
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
     ) -> bool:
+        if kwargs.get("model") is not None:
+            check_model_name(kwargs["model"])  # before the catalogue reads it
         info = catalog.lookup(kwargs.get("model") or self.model_name)
         if info is None or not (info.stream_only or info.thinking_requires_stream):
             # Most calls end here, without building the payload twice.
@@ -927,6 +926,8 @@ class ChatQwen(BaseChatOpenAI):
             ValueError: If the model lacks the method, always thinks, or the
                 schema name is not one DashScope accepts.
         """
+        if kwargs.get("model") is not None:
+            check_model_name(kwargs["model"])
         model = kwargs.get("model") or self.model_name
         info = self._rules_info(model)
         chosen = method or structured.default_method(info)
@@ -947,14 +948,16 @@ class ChatQwen(BaseChatOpenAI):
             return super().with_structured_output(
                 schema, method="json_mode", include_raw=include_raw, **kwargs
             )
-        return super().with_structured_output(
+        runnable = super().with_structured_output(
             schema,
             method=chosen,
-            include_raw=include_raw,
+            include_raw=False,
             strict=strict,
             tools=tools,
             **kwargs,
         )
+        # A broken tool call is a parsing error, not a silent None.
+        return structured.surface_invalid_tool_calls(runnable, include_raw=include_raw)
 
     def _create_chat_result(
         self,

@@ -571,7 +571,8 @@ def shape_request(
     """Check a request and shape it the way DashScope wants it.
 
     Runs after `move_dashscope_fields`. Leaves out inherited thinking limits
-    in a call that turns thinking off, runs `check_settings`, normalises the
+    in a call that turns thinking off, runs `check_settings`, sends
+    `max_tokens` as `max_completion_tokens` to DashScope, normalises the
     messages and checks the list DashScope will read. Every check runs before
     any request is sent. Models the catalogue does not know (self-hosted
     names, say) get only the model-independent checks.
@@ -593,8 +594,12 @@ def shape_request(
         ValueError: The request cannot work as asked; the message says why and
             what to do instead.
     """
-    payload = apply_call_thinking_switch(payload, call or {})
+    call = call or {}
+    dashscope = info is not None if dashscope is None else dashscope
+    payload = apply_call_thinking_switch(payload, call)
     check_settings(payload, info)
+    if dashscope:
+        payload = use_max_completion_tokens(payload, call)
     out = _drop_moot_thinking_off(dict(payload), info)
     out["messages"] = normalise_messages(
         payload.get("messages") or [],
@@ -603,7 +608,5 @@ def shape_request(
         preserve_thinking=body_value(payload, "preserve_thinking") is True,
         thinking=thinking_on(payload, info),
     )
-    check_message_list(
-        out["messages"], dashscope=info is not None if dashscope is None else dashscope
-    )
+    check_message_list(out["messages"], dashscope=dashscope)
     return out
