@@ -697,9 +697,7 @@ class ChatQwen(BaseChatOpenAI):
         info = self._rules_info(payload["model"])
         dashscope = self._targets_dashscope(info)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        return shape_request(
-            payload, messages, info, dashscope=dashscope, call=kwargs
-        )
+        return shape_request(payload, messages, info, dashscope=dashscope, call=kwargs)
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any

@@ -306,8 +306,8 @@ def check_message_list(dicts: Sequence[dict[str, Any]], *, dashscope: bool) -> N
         if j < 0 or roles[j] != "assistant" or not dicts[j].get("tool_calls"):
             msg = (
                 f"Message {i} is a ToolMessage that does not follow an AIMessage "
-                "with tool_calls (DashScope: 'messages with role \"tool\" must be "
-                "a response to a preceeding message with \"tool_calls\"'). Put "
+                'with tool_calls (DashScope: \'messages with role "tool" must be '
+                'a response to a preceeding message with "tool_calls"\'). Put '
                 "each ToolMessage right after the AIMessage whose tool call it "
                 "answers (or after that AIMessage's other ToolMessages)."
             )
