@@ -905,6 +905,10 @@ class ChatQwen(BaseChatOpenAI):
         - The parsed result streams with every method: `.stream()` yields
           growing partial objects (a Pydantic schema yields an object once
           every required field has a value).
+        - A reply that cannot be parsed raises `OutputParserException` (or,
+          with `include_raw`, is returned in `parsing_error`): with
+          `"function_calling"` that includes a call of the schema's tool whose
+          arguments are not valid JSON, which names the tool and the arguments.
 
         Args:
             schema: A Pydantic class, TypedDict, JSON schema or OpenAI function
