@@ -761,19 +761,41 @@ def _scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
 _BODY_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
+def _scrub_request(request: Any, secrets: tuple[str, ...]) -> Any:
+    """A copy of an httpx request whose headers (`Authorization`) hold no secret."""
+    try:
+        headers = list(request.headers.items())
+        if all(_scrub(v, secrets) == v for _, v in headers):
+            return request
+        return type(request)(
+            request.method,
+            request.url,
+            headers=[(k, _scrub(v, secrets)) for k, v in headers],
+            content=_scrub(request.content.decode("utf-8", "replace"), secrets),
+        )
+    except Exception:  # not an httpx request, or a body that cannot be read
+        return None
+
+
 def _scrub_response(response: Any, secrets: tuple[str, ...]) -> Any:
     """A copy of an httpx response whose body and headers hold no secret."""
+    request = None
+    with contextlib.suppress(RuntimeError, AttributeError):
+        request = response.request
     try:
         text = response.content.decode("utf-8", "replace")
         headers = list(response.headers.items())
     except Exception:  # not an httpx response, or its body was never read
         return response
     scrubbed = _scrub(text, secrets)
-    if scrubbed == text and all(_scrub(v, secrets) == v for _, v in headers):
+    clean_request = _scrub_request(request, secrets) if request is not None else None
+    if (
+        scrubbed == text
+        and clean_request is request
+        and all(_scrub(v, secrets) == v for _, v in headers)
+    ):
         return response
-    request = None
-    with contextlib.suppress(RuntimeError, AttributeError):
-        request = response.request
+    request = clean_request
     try:
         return type(response)(
             response.status_code,
@@ -794,8 +816,12 @@ def _scrub_fields(exc: BaseException, secrets: tuple[str, ...]) -> None:
     for name in ("message", "body", "param", "code", "type", "__notes__"):
         if name in exc.__dict__:
             exc.__dict__[name] = _scrub_value(exc.__dict__[name], secrets)
-    if exc.__dict__.get("response") is not None:
-        exc.__dict__["response"] = _scrub_response(exc.__dict__["response"], secrets)
+    response = exc.__dict__.get("response")
+    if response is not None:
+        exc.__dict__["response"] = response = _scrub_response(response, secrets)
+    if exc.__dict__.get("request") is not None:
+        # The SDK's errors keep the request, whose Authorization holds the key.
+        exc.__dict__["request"] = _scrub_request(exc.__dict__["request"], secrets)
 
 
 # The openai SDK numbers each attempt in this request header (0 = first try).

@@ -440,3 +440,19 @@ def test_an_echoed_key_is_in_no_field_of_the_error(server: DashScopeServer) -> N
         assert KEY not in text
     assert "Incorrect API key provided: ***." in err.response.text
     assert err.response.json()["error"]["code"] == "invalid_api_key"
+
+
+@pytest.mark.parametrize("status", [401, 429, 500])
+def test_the_error_keeps_no_copy_of_the_authorization_header(
+    server: DashScopeServer, status: int
+) -> None:
+    server.enqueue(error_reply(status, "some_code", "no"))
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the class varies by status
+        _chat(server).invoke("hi")
+    err: Any = info.value
+    assert err.request.headers["authorization"] == "Bearer ***"
+    assert err.response.request.headers["authorization"] == "Bearer ***"
+    assert KEY not in repr(err.__dict__)
+    # The rest of the request is intact, for debugging.
+    assert json.loads(err.request.content)["model"] == "qwen-plus"
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
