@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from langchain_qwen import (
     ChatQwen,
     QwenAuthenticationError,
+    QwenError,
     QwenServerError,
     ThrottlingError,
     catalog,
@@ -447,7 +448,7 @@ def test_the_error_keeps_no_copy_of_the_authorization_header(
     server: DashScopeServer, status: int
 ) -> None:
     server.enqueue(error_reply(status, "some_code", "no"))
-    with pytest.raises(Exception) as info:  # noqa: PT011 - the class varies by status
+    with pytest.raises(QwenError) as info:
         _chat(server).invoke("hi")
     err: Any = info.value
     assert err.request.headers["authorization"] == "Bearer ***"
