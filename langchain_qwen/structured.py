@@ -8,13 +8,14 @@ mode works while the model thinks.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
@@ -397,7 +398,70 @@ def _invalid_call_error(
     return None
 
 
-class CheckedPydanticToolsParser(PydanticToolsParser):
+def _broken_streamed_call(
+    message: Any, names: Sequence[str]
+) -> OutputParserException | None:
+    """The error for a streamed call of `names` whose whole arguments are not JSON."""
+    if not isinstance(message, AIMessageChunk):
+        return None
+    for chunk in message.tool_call_chunks:
+        if chunk.get("name") not in names:
+            continue
+        args = chunk.get("args") or ""
+        try:
+            json.loads(args or "{}")
+        except ValueError as exc:
+            msg = (
+                f"The model called tool {chunk.get('name')!r} with arguments that "
+                f"are not valid JSON: {args!r} ({exc}). Retry the call, or use a "
+                "model with json_schema structured output (method='json_schema')."
+            )
+            return OutputParserException(msg, llm_output=args)
+    return None
+
+
+class _StreamEndCheck:
+    """At the end of a stream, raise if the tool's whole arguments are broken.
+
+    LangChain's cumulative parsers parse streamed arguments leniently (partial
+    JSON) and never parse the finished message strictly, so arguments cut off
+    or malformed would end the stream quietly.
+    """
+
+    def _tool_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def _transform(self, input: Iterator[Any]) -> Iterator[Any]:
+        seen: list[Any] = []
+
+        def tee() -> Iterator[Any]:
+            for chunk in input:
+                if isinstance(chunk, AIMessageChunk):
+                    seen[:] = [chunk if not seen else seen[0] + chunk]
+                yield chunk
+
+        yield from super()._transform(tee())  # type: ignore[misc]
+        error = _broken_streamed_call(seen[0] if seen else None, self._tool_names())
+        if error is not None:
+            raise error
+
+    async def _atransform(self, input: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        seen: list[Any] = []
+
+        async def tee() -> AsyncIterator[Any]:
+            async for chunk in input:
+                if isinstance(chunk, AIMessageChunk):
+                    seen[:] = [chunk if not seen else seen[0] + chunk]
+                yield chunk
+
+        async for parsed in super()._atransform(tee()):  # type: ignore[misc]
+            yield parsed
+        error = _broken_streamed_call(seen[0] if seen else None, self._tool_names())
+        if error is not None:
+            raise error
+
+
+class CheckedPydanticToolsParser(_StreamEndCheck, PydanticToolsParser):
     """`PydanticToolsParser` that raises on a tool call with broken arguments.
 
     LangChain's parser returns `None` when the only call of the schema's tool
@@ -405,22 +469,28 @@ class CheckedPydanticToolsParser(PydanticToolsParser):
     failure would be silent.
     """
 
+    def _tool_names(self) -> list[str]:
+        names = [tool.__name__ for tool in self.tools]
+        titles = [
+            str(getattr(tool, "model_config", {}).get("title") or "")
+            for tool in self.tools
+        ]
+        return [*names, *filter(None, titles)]
+
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         """Parse the tool call, or raise `OutputParserException` for a broken one."""
         if not partial:
-            names = [tool.__name__ for tool in self.tools]
-            titles = [
-                str(getattr(tool, "model_config", {}).get("title") or "")
-                for tool in self.tools
-            ]
-            error = _invalid_call_error(result, [*names, *filter(None, titles)])
+            error = _invalid_call_error(result, self._tool_names())
             if error is not None:
                 raise error
         return super().parse_result(result, partial=partial)
 
 
-class CheckedJsonOutputKeyToolsParser(JsonOutputKeyToolsParser):
+class CheckedJsonOutputKeyToolsParser(_StreamEndCheck, JsonOutputKeyToolsParser):
     """`JsonOutputKeyToolsParser` that raises on a tool call with broken arguments."""
+
+    def _tool_names(self) -> list[str]:
+        return [self.key_name]
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         """Parse the tool call, or raise `OutputParserException` for a broken one."""

@@ -457,3 +457,31 @@ def test_the_error_keeps_no_copy_of_the_authorization_header(
     # The rest of the request is intact, for debugging.
     assert json.loads(err.request.content)["model"] == "qwen-plus"
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize("schema", [Pet, Pet.model_json_schema()])
+async def test_broken_tool_arguments_raise_at_the_end_of_a_stream(
+    server: DashScopeServer, schema: Any
+) -> None:
+    server.enqueue(_broken_call(), _broken_call())
+    structured = _chat(server, model="qwen-max").with_structured_output(
+        schema, method="function_calling"
+    )
+    with pytest.raises(OutputParserException, match="tool 'Pet'"):
+        list(structured.stream("Rex, 3"))
+    with pytest.raises(OutputParserException, match="tool 'Pet'"):
+        [x async for x in structured.astream("Rex, 3")]
+
+
+def test_good_tool_arguments_still_stream(server: DashScopeServer) -> None:
+    server.enqueue(
+        text_completion(
+            "",
+            tool_calls=[{"name": "Pet", "args": {"name": "Rex", "age": 3}}],
+            chunk_size=4,
+        )
+    )
+    structured = _chat(server, model="qwen-max").with_structured_output(
+        Pet, method="function_calling"
+    )
+    assert list(structured.stream("Rex, 3"))[-1] == Pet(name="Rex", age=3)
