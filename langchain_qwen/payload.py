@@ -342,8 +342,14 @@ def check_model_name(model: Any) -> None:
 
 
 def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
+    """The cap against the catalogue's output limit, in calls without thinking.
+
+    The catalogue's limit is the answer's; `max_completion_tokens` also counts
+    the reasoning, whose own limit the catalogue does not know, so a thinking
+    call is not capped here.
+    """
     limit = info.max_output_tokens if info is not None else None
-    if not limit:
+    if not limit or thinking_on(payload, info) is not False:
         return
     for name in ("max_tokens", "max_completion_tokens"):
         value = body_value(payload, name)

@@ -153,6 +153,10 @@ def test_per_call_token_limits_are_checked_before_sending(
     with pytest.raises(ValueError, match=r"max_completion_tokens=\d+ is above"):
         chat.bind(max_completion_tokens=limit + 1).invoke("hi")
     assert server.requests == []
+    # With thinking on, the limit also counts reasoning, whose cap is unknown.
+    server.enqueue(text_completion("ok"))
+    chat.invoke("hi", max_tokens=limit + 1, enable_thinking=True)
+    assert _body(server)["max_completion_tokens"] == limit + 1
 
 
 def test_top_logprobs_is_checked_before_sending(server: DashScopeServer) -> None:
