@@ -46,6 +46,8 @@ from langchain_qwen._stream_guard import (
 from langchain_qwen._version import __version__
 from langchain_qwen.payload import (
     DASHSCOPE_BODY_FIELDS,
+    check_model_name,
+    check_settings,
     check_stop,
     move_dashscope_fields,
     must_stream,
@@ -521,6 +523,8 @@ class ChatQwen(BaseChatOpenAI):
         )
 
         model = _pop_first(values, "model", "model_name")
+        if model is not None:
+            check_model_name(model)
         if model is None:
             model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
@@ -564,6 +568,21 @@ class ChatQwen(BaseChatOpenAI):
         for client in (self.root_client, self.root_async_client):
             if client is not None and client.project == os.getenv("OPENAI_PROJECT_ID"):
                 client.project = None
+        return self
+
+    @model_validator(mode="after")
+    def _check_settings_at_construction(self) -> Self:
+        """Refuse at construction what every call would refuse.
+
+        The instance's own fields (and `model_kwargs`) go through the same
+        checks as each call's payload (`payload.check_settings`): ranges always,
+        the model's capabilities unless `validate_model=False`.
+        """
+        params = self._default_params
+        check_settings(
+            move_dashscope_fields({**params, "model": self.model_name}),
+            self._rules_info(self.model_name),
+        )
         return self
 
     @model_validator(mode="wrap")
@@ -680,6 +699,8 @@ class ChatQwen(BaseChatOpenAI):
         **kwargs: Any,
     ) -> dict:
         model = kwargs.get("model")
+        if model is not None:
+            check_model_name(model)
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
         # `_generate`/`_stream` pass a message list; convert anything else once.
@@ -690,12 +711,16 @@ class ChatQwen(BaseChatOpenAI):
             else self._convert_input(input_).to_messages()
         )
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
+        info = self._rules_info(payload["model"])
+        dashscope = self._targets_dashscope(info)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        return shape_request(payload, messages, self._rules_info(payload["model"]))
+        return shape_request(payload, messages, info, dashscope=dashscope, call=kwargs)
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
     ) -> bool:
+        if kwargs.get("model") is not None:
+            check_model_name(kwargs["model"])  # before the catalogue reads it
         info = catalog.lookup(kwargs.get("model") or self.model_name)
         if info is None or not (info.stream_only or info.thinking_requires_stream):
             # Most calls end here, without building the payload twice.
@@ -897,6 +922,10 @@ class ChatQwen(BaseChatOpenAI):
         - The parsed result streams with every method: `.stream()` yields
           growing partial objects (a Pydantic schema yields an object once
           every required field has a value).
+        - A reply that cannot be parsed raises `OutputParserException` (or,
+          with `include_raw`, is returned in `parsing_error`): with
+          `"function_calling"` that includes a call of the schema's tool whose
+          arguments are not valid JSON, which names the tool and the arguments.
 
         Args:
             schema: A Pydantic class, TypedDict, JSON schema or OpenAI function
@@ -916,6 +945,8 @@ class ChatQwen(BaseChatOpenAI):
             ValueError: If the model lacks the method, always thinks, or the
                 schema name is not one DashScope accepts.
         """
+        if kwargs.get("model") is not None:
+            check_model_name(kwargs["model"])
         model = kwargs.get("model") or self.model_name
         info = self._rules_info(model)
         chosen = method or structured.default_method(info)
@@ -936,14 +967,16 @@ class ChatQwen(BaseChatOpenAI):
             return super().with_structured_output(
                 schema, method="json_mode", include_raw=include_raw, **kwargs
             )
-        return super().with_structured_output(
+        runnable = super().with_structured_output(
             schema,
             method=chosen,
-            include_raw=include_raw,
+            include_raw=False,
             strict=strict,
             tools=tools,
             **kwargs,
         )
+        # A broken tool call is a parsing error, not a silent None.
+        return structured.surface_invalid_tool_calls(runnable, include_raw=include_raw)
 
     def _create_chat_result(
         self,

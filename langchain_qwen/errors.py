@@ -68,6 +68,7 @@ __all__ = [
     "ThrottlingError",
     "classify",
     "error_fields",
+    "retries_taken",
     "stream_incomplete",
     "translate",
 ]
@@ -610,8 +611,7 @@ def _moderation_hint(message: str) -> str:
     )
 
 
-def _server_hint(ctx: ErrorContext, code: str | None) -> str:
-    tries = f"retried up to {ctx.max_retries} times"
+def _server_hint(ctx: ErrorContext, code: str | None, tries: str) -> str:
     if code == "RequestTimeOut":
         return (
             f"DashScope stopped the request at its 300-second limit ({tries}). "
@@ -620,26 +620,34 @@ def _server_hint(ctx: ErrorContext, code: str | None) -> str:
         )
     if code in ("ModelServingError", "ModelUnavailable"):
         return (
-            f"{ctx.model!r} is busy or unavailable right now ({tries} with "
-            "backoff). Try again later, raise max_retries, or use another model."
+            f"{ctx.model!r} is busy or unavailable right now ({tries}). Try "
+            "again later, raise max_retries, or use another model."
         )
     return (
-        f"DashScope failed on its side ({tries} with backoff). Try again later; "
-        "quote the request_id if you contact Alibaba Cloud support."
+        f"DashScope failed on its side ({tries}). Try again later; quote the "
+        "request_id if you contact Alibaba Cloud support."
     )
 
 
-def _throttling_hint(ctx: ErrorContext) -> str:
+def _throttling_hint(ctx: ErrorContext, tries: str) -> str:
+    wait = (
+        "Wait as long as DashScope asked before calling again, spread"
+        if "Retry-After" in tries
+        else "Raise max_retries, spread"
+    )
     return (
         "DashScope throttled the request: your account's requests per minute or "
-        "second, shared by all its keys and workspaces, were exceeded (retried up "
-        f"to {ctx.max_retries} times with backoff). Raise max_retries, spread the "
-        "requests out (for example with rate_limiter=InMemoryRateLimiter(...)), "
-        "or ask for a higher limit. Limits reset within about a minute."
+        "second, shared by all its keys and workspaces, were exceeded "
+        f"({tries}). {wait} the requests out (for example with "
+        "rate_limiter=InMemoryRateLimiter(...)), or ask for a higher limit. "
+        "Limits reset within about a minute."
     )
 
 
-def _hint(kind: type, ctx: ErrorContext, fields: ErrorFields) -> str:
+def _hint(
+    kind: type, ctx: ErrorContext, fields: ErrorFields, tries: str | None = None
+) -> str:
+    tries = tries or f"retried up to {ctx.max_retries} times"
     code, message = fields.code, fields.message or ""
     if kind is QwenAuthenticationError:
         return _auth_hint(ctx, code)
@@ -658,13 +666,13 @@ def _hint(kind: type, ctx: ErrorContext, fields: ErrorFields) -> str:
     if kind is ContentModerationError:
         return _moderation_hint(message)
     if kind is ThrottlingError:
-        return _throttling_hint(ctx)
+        return _throttling_hint(ctx, tries)
     if kind is QwenServerError:
-        return _server_hint(ctx, code)
+        return _server_hint(ctx, code, tries)
     return "Quote the request_id if you contact Alibaba Cloud support."
 
 
-def _timeout_hint(ctx: ErrorContext, *, in_stream: bool) -> str:
+def _timeout_hint(ctx: ErrorContext, *, in_stream: bool, tries: str = "") -> str:
     if in_stream:
         return (
             f"No data arrived for timeout={ctx.timeout!r} seconds in the middle of "
@@ -673,7 +681,8 @@ def _timeout_hint(ctx: ErrorContext, *, in_stream: bool) -> str:
         )
     return (
         f"{ctx.base_url} sent no answer within timeout={ctx.timeout!r} seconds "
-        f"(retried up to {ctx.max_retries} times). Raise timeout=, or stream the "
+        f"({tries or f'retried up to {ctx.max_retries} times'}). Raise timeout=, "
+        "or stream the "
         "answer so that data starts to flow before the timeout."
     )
 
@@ -737,6 +746,147 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def _scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every string in it scrubbed (dicts and lists walked)."""
+    if isinstance(value, str):
+        return _scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _scrub_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub_value(v, secrets) for v in value)
+    return value
+
+
+# Headers that describe the body as it came over the wire, not the copy.
+_BODY_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _scrub_request(request: Any, secrets: tuple[str, ...]) -> Any:
+    """A copy of an httpx request whose headers (`Authorization`) hold no secret."""
+    try:
+        headers = list(request.headers.items())
+        if all(_scrub(v, secrets) == v for _, v in headers):
+            return request
+        return type(request)(
+            request.method,
+            request.url,
+            headers=[(k, _scrub(v, secrets)) for k, v in headers],
+            content=_scrub(request.content.decode("utf-8", "replace"), secrets),
+        )
+    except Exception:  # not an httpx request, or a body that cannot be read
+        return None
+
+
+def _scrub_response(response: Any, secrets: tuple[str, ...]) -> Any:
+    """A copy of an httpx response whose body and headers hold no secret."""
+    request = None
+    with contextlib.suppress(RuntimeError, AttributeError):
+        request = response.request
+    try:
+        text = response.content.decode("utf-8", "replace")
+        headers = list(response.headers.items())
+    except Exception:  # not an httpx response, or its body was never read
+        return response
+    scrubbed = _scrub(text, secrets)
+    clean_request = _scrub_request(request, secrets) if request is not None else None
+    if (
+        scrubbed == text
+        and clean_request is request
+        and all(_scrub(v, secrets) == v for _, v in headers)
+    ):
+        return response
+    request = clean_request
+    try:
+        return type(response)(
+            response.status_code,
+            headers=[
+                (k, _scrub(v, secrets))
+                for k, v in headers
+                if k.lower() not in _BODY_FRAMING
+            ],
+            content=scrubbed.encode(),
+            request=request,
+        )
+    except Exception:  # an unusual response class: drop it rather than leak
+        return None
+
+
+def _scrub_fields(exc: BaseException, secrets: tuple[str, ...]) -> None:
+    """Remove the key from every field a caller might print or log."""
+    for name in ("message", "body", "param", "code", "type", "__notes__"):
+        if name in exc.__dict__:
+            exc.__dict__[name] = _scrub_value(exc.__dict__[name], secrets)
+    response = exc.__dict__.get("response")
+    if response is not None:
+        exc.__dict__["response"] = response = _scrub_response(response, secrets)
+    if exc.__dict__.get("request") is not None:
+        # The SDK's errors keep the request, whose Authorization holds the key.
+        exc.__dict__["request"] = _scrub_request(exc.__dict__["request"], secrets)
+
+
+# The openai SDK numbers each attempt in this request header (0 = first try).
+_RETRY_COUNT_HEADER = "x-stainless-retry-count"
+# The SDK does not retry when Retry-After asks for longer (openai
+# `_constants.MAX_RETRY_AFTER_DELAY`).
+_SDK_MAX_RETRY_AFTER = 120.0
+
+
+def _request_of(exc: BaseException) -> Any:
+    with contextlib.suppress(RuntimeError, AttributeError):
+        response = getattr(exc, "response", None)
+        if response is not None:
+            return response.request
+    return getattr(exc, "request", None)
+
+
+def retries_taken(exc: BaseException) -> int | None:
+    """How many times the `openai` SDK retried the request that failed.
+
+    Args:
+        exc: The SDK's error.
+
+    Returns:
+        The number of retries before the last attempt, or `None` when the
+        request does not say (a client that does not number its attempts).
+    """
+    headers = getattr(_request_of(exc), "headers", None)
+    value = headers.get(_RETRY_COUNT_HEADER) if headers is not None else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _why_not_retried(exc: BaseException, ctx: ErrorContext) -> str:
+    if ctx.max_retries == 0:
+        return "max_retries=0"
+    headers: Any = None
+    with contextlib.suppress(AttributeError):
+        headers = exc.response.headers  # type: ignore[attr-defined]
+    if headers is not None:
+        retry_after = headers.get("retry-after")
+        with contextlib.suppress(TypeError, ValueError):
+            if retry_after is not None and float(retry_after) > _SDK_MAX_RETRY_AFTER:
+                return (
+                    f"DashScope asked to wait {retry_after} seconds (Retry-After), "
+                    f"longer than the {int(_SDK_MAX_RETRY_AFTER)} seconds the "
+                    "openai SDK waits"
+                )
+        if headers.get("x-should-retry") == "false":
+            return "the server answered x-should-retry: false"
+    return "this error is not one the openai SDK retries"
+
+
+def _tries(exc: BaseException, ctx: ErrorContext) -> str:
+    """What was done about retrying, in words, for a hint."""
+    taken = retries_taken(exc)
+    if taken is None:
+        return f"retried up to {ctx.max_retries} times"
+    if taken == 0:
+        return f"not retried: {_why_not_retried(exc, ctx)}"
+    return f"retried {taken} time{'' if taken == 1 else 's'} with backoff"
+
+
 def _rebuild(
     exc: BaseException,
     kind: type[QwenError],
@@ -762,6 +912,7 @@ def _rebuild(
     except TypeError:
         # A base whose layout cannot be mixed in: the kind alone still tells.
         new = kind.__new__(kind)
+    _scrub_fields(new, ctx.secrets)
     new.args = (message,)
     new.message = message  # type: ignore[attr-defined]
     new.code = fields.code
@@ -864,7 +1015,7 @@ def translate(
             ctx,
             status=status,
             fields=fields,
-            hint=_hint(kind, ctx, fields),
+            hint=_hint(kind, ctx, fields, _tries(exc, ctx)),
             summary=exc.message,
         )
 
@@ -892,13 +1043,12 @@ def translate(
         failure: type[QwenError]
         if timed_out:
             failure = QwenTimeoutError
-            hint = _timeout_hint(ctx, in_stream=False)
+            hint = _timeout_hint(ctx, in_stream=False, tries=_tries(exc, ctx))
         else:
             failure = QwenConnectionError
             hint = (
-                f"Could not reach {ctx.base_url} (retried up to {ctx.max_retries} "
-                "times): check the network, proxy settings (HTTPS_PROXY, "
-                "openai_proxy) and base_url."
+                f"Could not reach {ctx.base_url} ({_tries(exc, ctx)}): check the "
+                "network, proxy settings (HTTPS_PROXY, openai_proxy) and base_url."
             )
         return _rebuild(
             exc, failure, ctx, status=None, fields=fields, hint=hint, summary=str(exc)
@@ -922,7 +1072,8 @@ def translate(
         fields.code, fields.message or str(exc), fields.request_id or stream_request_id
     )
     kind = classify(None, fields.code, fields.message)
-    hint = _hint(kind, ctx, fields)
+    # A 200 answer (a stream, or a JSON error envelope) is never retried.
+    hint = _hint(kind, ctx, fields, "not retried: DashScope answered with 200")
     summary = fields.message or str(exc)
     if in_stream and progress is not None and kind is not ContentModerationError:
         summary, cut = _interrupted(progress, f"DashScope sent an error: {summary}")

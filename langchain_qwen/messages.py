@@ -15,7 +15,10 @@ section 5:
 - partial mode (prefix continuation) is an `AIMessage` last in the list with
   `additional_kwargs={"partial": True}`;
 - QwQ takes no system message and Qwen-MT exactly one user message: anything
-  else is a `ValueError` saying what to send instead.
+  else is a `ValueError` saying what to send instead;
+- the list is never empty, holds a user message, and each tool result follows
+  the assistant message whose tool calls it answers (section 5 and 6: DashScope
+  answers each of these with a 400).
 """
 
 from __future__ import annotations
@@ -260,9 +263,61 @@ def normalise_messages(
     return _merge_system(out)
 
 
+def check_message_list(dicts: Sequence[dict[str, Any]], *, dashscope: bool) -> None:
+    """Refuse the message lists DashScope answers with a 400, before sending.
+
+    Partial mode (a final assistant message with `partial`), Qwen-Long's
+    `fileid://` system messages and tool loops keep working: each of them
+    still has a user message.
+
+    Args:
+        dicts: The message dicts as they will be sent.
+        dashscope: Whether DashScope serves the request; other servers get only
+            the check that holds everywhere (the list is not empty).
+
+    Raises:
+        ValueError: The list is empty, has no user message, or a tool result
+            answers no assistant tool call; the message says what to send.
+    """
+    if not dicts:
+        msg = (
+            "No messages to send (DashScope: '[] is too short'). Pass a string "
+            "or a list holding at least one HumanMessage, e.g. "
+            "model.invoke('Hello') or model.invoke([HumanMessage('Hello')])."
+        )
+        raise ValueError(msg)
+    if not dashscope:
+        return
+    roles = [d.get("role") for d in dicts]
+    if "user" not in roles:
+        msg = (
+            f"DashScope needs a user message in every request, and these messages "
+            f"have roles {roles} (DashScope: 'The input messages do not contain "
+            "elements with the role of user'). Add a HumanMessage with the "
+            "question or task; a SystemMessage only sets instructions."
+        )
+        raise ValueError(msg)
+    for i, role in enumerate(roles):
+        if role != "tool":
+            continue
+        j = i - 1
+        while j >= 0 and roles[j] == "tool":
+            j -= 1
+        if j < 0 or roles[j] != "assistant" or not dicts[j].get("tool_calls"):
+            msg = (
+                f"Message {i} is a ToolMessage that does not follow an AIMessage "
+                'with tool_calls (DashScope: \'messages with role "tool" must be '
+                'a response to a preceeding message with "tool_calls"\'). Put '
+                "each ToolMessage right after the AIMessage whose tool call it "
+                "answers (or after that AIMessage's other ToolMessages)."
+            )
+            raise ValueError(msg)
+
+
 __all__ = [
     "FILE_ID_PREFIX",
     "PARTIAL_KEY",
+    "check_message_list",
     "normalise_messages",
     "tool_result_text",
 ]

@@ -5,8 +5,11 @@ DashScope-only field has to travel in `extra_body`, where the SDK merges it into
 the top level of the JSON body that DashScope reads.
 
 The rest checks a request against the model it names before anything is sent:
-the thinking switches, the sampling ranges and `stop` (API_FACTS.md sections 1
-and 4), and decides whether the model answers only when streamed.
+the model name's type, the thinking switches and `reasoning_effort`, the
+sampling and token ranges, `stop`, `response_format` and the message list
+(API_FACTS.md sections 1, 4, 5 and 6), and decides whether the model answers
+only when streamed. `check_settings` is the part that needs no messages: it
+runs at construction on the instance's own fields and again on every call.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from langchain_qwen import catalog
 from langchain_qwen.catalog import ModelInfo
-from langchain_qwen.messages import normalise_messages
+from langchain_qwen.messages import check_message_list, normalise_messages
 
 DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
     "enable_thinking",
@@ -73,7 +77,14 @@ _RANGES: dict[str, _Range] = {
     "seed": (0, True, 2**31 - 1, True, True),
     "n": (1, True, 4, True, True),
     "thinking_budget": (1, True, None, False, True),
+    "max_tokens": (1, True, None, False, True),
+    "max_completion_tokens": (1, True, None, False, True),
+    "top_logprobs": (0, True, 5, True, True),
 }
+# DashScope's `response_format` types (API_FACTS.md section 3).
+_RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
+# What tunes thinking, and so means nothing in a call without it.
+_THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
 
 
 def body_value(payload: Mapping[str, Any], name: str) -> Any:
@@ -310,23 +321,277 @@ def _drop_moot_thinking_off(
     return out
 
 
+def check_model_name(model: Any) -> None:
+    """Check that a model name is a non-empty string, before anything reads it.
+
+    Args:
+        model: The `model` given to `ChatQwen(...)` or to a call.
+
+    Raises:
+        ValueError: `model` is not a string, or is empty.
+    """
+    if isinstance(model, str) and model.strip():
+        return
+    msg = (
+        f"model must be a model name string such as 'qwen-plus', got {model!r} "
+        f"({type(model).__name__}). Pass model='qwen-plus' (or another name from "
+        "langchain_qwen.list_models()), or leave model unset for the region's "
+        "default."
+    )
+    raise ValueError(msg)
+
+
+def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
+    """The cap against the catalogue's output limit, in calls without thinking.
+
+    The catalogue's limit is the answer's; `max_completion_tokens` also counts
+    the reasoning, whose own limit the catalogue does not know, so a thinking
+    call is not capped here.
+    """
+    limit = info.max_output_tokens if info is not None else None
+    if not limit or thinking_on(payload, info) is not False:
+        return
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = body_value(payload, name)
+        if value is not None and value > limit:
+            msg = (
+                f"{name}={value!r} is above {payload.get('model')!r}'s output limit "
+                f"of {limit} tokens (DashScope: 'Range of max_tokens should be "
+                f"[1, {limit}]'). Pass at most {limit}, or leave {name} unset for "
+                "the model's default."
+            )
+            raise ValueError(msg)
+
+
+def _check_logprobs(payload: Mapping[str, Any]) -> None:
+    if body_value(payload, "top_logprobs") is None:
+        return
+    if body_value(payload, "logprobs") is not True:
+        msg = (
+            "top_logprobs takes effect only with logprobs=True, which this request "
+            "does not set: pass logprobs=True as well, or drop top_logprobs."
+        )
+        raise ValueError(msg)
+
+
+def _check_response_format(payload: Mapping[str, Any]) -> None:
+    response_format = payload.get("response_format")
+    if not isinstance(response_format, Mapping):
+        return  # A schema class: the SDK turns it into a json_schema format.
+    kind = response_format.get("type")
+    if kind not in _RESPONSE_FORMAT_TYPES:
+        msg = (
+            "response_format must be a dict whose 'type' is 'text', 'json_object' "
+            f"or 'json_schema', got {dict(response_format)!r}. For structured "
+            "output, use model.with_structured_output(schema)."
+        )
+        raise ValueError(msg)
+
+
+def _effort_models(info: ModelInfo) -> str:
+    names = catalog.models_with("reasoning_effort_levels", like=info)
+    return f" (e.g. {', '.join(repr(n) for n in names)})" if names else ""
+
+
+def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
+    """`reasoning_effort` against the model's levels (empty: it takes none)."""
+    effort = body_value(payload, "reasoning_effort")
+    if effort is None:
+        return
+    if not isinstance(effort, str):
+        msg = f"reasoning_effort must be a string such as 'medium', got {effort!r}."
+        raise ValueError(msg)
+    if info is None:
+        return
+    model = payload.get("model")
+    if info.thinking == "none":
+        msg = (
+            f"Model {model!r} has no thinking mode, so reasoning_effort cannot "
+            "apply. Drop reasoning_effort, or use a model whose thinking takes "
+            f"it{_effort_models(info)}."
+        )
+        raise ValueError(msg)
+    levels = info.reasoning_effort_levels
+    if not levels:
+        budget = (
+            " Limit its thinking with thinking_budget=... instead."
+            if info.thinking_budget
+            else ""
+        )
+        msg = (
+            f"Model {model!r} takes no reasoning_effort.{budget} Drop "
+            "reasoning_effort, or use a model that takes it"
+            f"{_effort_models(info)}; if the catalogue is out of date for this "
+            "model, pass validate_model=False."
+        )
+        raise ValueError(msg)
+    if effort not in levels:
+        msg = (
+            f"Model {model!r} takes reasoning_effort "
+            f"{', '.join(repr(level) for level in levels)}, got {effort!r}."
+        )
+        raise ValueError(msg)
+    if body_value(payload, "thinking_budget") is not None:
+        msg = (
+            f"reasoning_effort and thinking_budget cannot be combined on {model!r} "
+            "(DashScope refuses the pair): keep one of them."
+        )
+        raise ValueError(msg)
+    if not thinking_on(payload, info):
+        msg = (
+            f"reasoning_effort only tunes thinking, and model {model!r} is not "
+            "thinking in this call: also pass enable_thinking=True, or leave "
+            "reasoning_effort unset."
+        )
+        raise ValueError(msg)
+
+
+def check_settings(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
+    """Check every request field that needs no messages, before sending.
+
+    One implementation for both moments: `ChatQwen(...)` runs it on the
+    instance's own fields, and each call on the call's whole payload. Models
+    the catalogue does not know (or `validate_model=False`, `info=None`) get
+    only the checks that hold for any model: types, ranges, `stop`,
+    `response_format` and the pairs of fields that only work together.
+
+    Args:
+        payload: The request payload (DashScope fields anywhere in it).
+        info: The catalogue entry of the model the request names, if its
+            capability checks apply.
+
+    Raises:
+        ValueError: The request cannot work as asked; the message says why and
+            what to do instead.
+    """
+    _check_flags(payload)
+    check_ranges(payload)
+    _check_token_limit(payload, info)
+    _check_logprobs(payload)
+    check_stop(payload.get("stop"))
+    _check_response_format(payload)
+    if info is not None:
+        _check_thinking(payload, info)
+    _check_reasoning_effort(payload, info)
+    _check_n(payload, info)
+
+
+def _without(payload: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    out = {k: v for k, v in payload.items() if k not in names}
+    extra = payload.get("extra_body")
+    if isinstance(extra, Mapping):
+        rest = {k: v for k, v in extra.items() if k not in names}
+        if rest:
+            out["extra_body"] = rest
+        else:
+            out.pop("extra_body", None)
+    return out
+
+
+def apply_call_thinking_switch(
+    payload: dict[str, Any], call: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Leave out inherited thinking limits in a call that turns thinking off.
+
+    An instance's (or `model_kwargs`') `thinking_budget` or `reasoning_effort`
+    limits thinking when there is some; a call (or a bound runnable) that
+    passes `enable_thinking=False` has none, so they are not sent, and are no
+    error. The same fields given in that call are the user's own
+    contradiction, and the checks refuse them.
+
+    Args:
+        payload: The request payload; not modified.
+        call: The arguments of the call (and of `bind`), without the
+            instance's fields.
+
+    Returns:
+        The payload to check and send.
+    """
+    extra = call.get("extra_body")
+    switch = call.get("enable_thinking")
+    if switch is None and isinstance(extra, Mapping):
+        switch = extra.get("enable_thinking")
+    if switch is not False:
+        return payload
+    given = set(call) | (set(extra) if isinstance(extra, Mapping) else set())
+    inherited = [
+        name
+        for name in _THINKING_LIMITS
+        if name not in given and body_value(payload, name) is not None
+    ]
+    return _without(payload, inherited) if inherited else payload
+
+
+def use_max_completion_tokens(
+    payload: dict[str, Any], call: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Send `max_tokens` as `max_completion_tokens`, as `ChatOpenAI` does.
+
+    DashScope replaced `max_tokens` with `max_completion_tokens` (reasoning
+    included) in April 2026 (CHANGES_2026H2.md section 2). When both are set,
+    the one given in the call wins over the instance's; both at the same
+    level, with different values, is a contradiction.
+
+    Args:
+        payload: The request payload; not modified.
+        call: The arguments of the call (and of `bind`).
+
+    Returns:
+        The payload with at most `max_completion_tokens`.
+
+    Raises:
+        ValueError: `max_tokens` and `max_completion_tokens` were both given,
+            with different values, at the same level.
+    """
+    if "max_tokens" not in payload:
+        return payload
+    out = dict(payload)
+    value = out.pop("max_tokens")
+    other = out.get("max_completion_tokens")
+    if value is None or value == other:
+        return out
+    if other is None:
+        out["max_completion_tokens"] = value
+        return out
+    in_call = ("max_tokens" in call, "max_completion_tokens" in call)
+    if in_call == (True, False):
+        out["max_completion_tokens"] = value
+    elif in_call[0] == in_call[1]:
+        msg = (
+            f"max_tokens={value!r} and max_completion_tokens={other!r} were both "
+            "given: DashScope reads them as one limit (max_completion_tokens). "
+            "Give one of them."
+        )
+        raise ValueError(msg)
+    return out
+
+
 def shape_request(
     payload: dict[str, Any],
     messages: Sequence[BaseMessage],
     info: ModelInfo | None,
+    *,
+    dashscope: bool | None = None,
+    call: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Check a request and shape it the way DashScope wants it.
 
-    Runs after `move_dashscope_fields`. Checks the thinking switches against
-    the model, the sampling ranges and `stop`, then normalises the messages.
-    Every check runs before any request is sent. Models the catalogue does not
-    know (self-hosted names, say) get only the model-independent checks.
+    Runs after `move_dashscope_fields`. Leaves out inherited thinking limits
+    in a call that turns thinking off, runs `check_settings`, sends
+    `max_tokens` as `max_completion_tokens` to DashScope, normalises the
+    messages and checks the list DashScope will read. Every check runs before
+    any request is sent. Models the catalogue does not know (self-hosted
+    names, say) get only the model-independent checks.
 
     Args:
         payload: The request payload; not modified.
         messages: The LangChain messages the payload's `messages` came from,
             one for one (they carry reasoning and partial-mode flags).
         info: The catalogue entry of the requested model, if known.
+        dashscope: Whether DashScope serves the request, so that its message
+            rules apply (`None`: when the catalogue knows the model).
+        call: The arguments of this call (and of `bind`), which decide before
+            the instance's fields do.
 
     Returns:
         The payload to send.
@@ -335,12 +600,12 @@ def shape_request(
         ValueError: The request cannot work as asked; the message says why and
             what to do instead.
     """
-    _check_flags(payload)
-    check_ranges(payload)
-    check_stop(payload.get("stop"))
-    if info is not None:
-        _check_thinking(payload, info)
-    _check_n(payload, info)
+    call = call or {}
+    dashscope = info is not None if dashscope is None else dashscope
+    payload = apply_call_thinking_switch(payload, call)
+    check_settings(payload, info)
+    if dashscope:
+        payload = use_max_completion_tokens(payload, call)
     out = _drop_moot_thinking_off(dict(payload), info)
     out["messages"] = normalise_messages(
         payload.get("messages") or [],
@@ -349,4 +614,5 @@ def shape_request(
         preserve_thinking=body_value(payload, "preserve_thinking") is True,
         thinking=thinking_on(payload, info),
     )
+    check_message_list(out["messages"], dashscope=dashscope)
     return out

@@ -8,10 +8,25 @@ mode works while the model thinks.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Literal
 
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import Generation
+from langchain_core.runnables import (
+    Runnable,
+    RunnableMap,
+    RunnablePassthrough,
+    RunnableSequence,
+)
 from langchain_core.utils.function_calling import (
     convert_to_openai_function,
     convert_to_openai_tool,
@@ -352,3 +367,186 @@ def prepare_request(
             if hinted is not messages:
                 return {**payload, "messages": hinted}
     return payload
+
+
+# --------------------------------------------------------------------------
+# Invalid tool calls surface as parsing errors
+# --------------------------------------------------------------------------
+
+
+def _invalid_call_error(
+    result: list[Generation], names: Sequence[str] | None
+) -> OutputParserException | None:
+    """The error for the first invalid call of one of `names` (`None`: any)."""
+    message = getattr(result[0], "message", None) if result else None
+    if not isinstance(message, AIMessage) or message.tool_calls:
+        return None
+    for call in message.invalid_tool_calls:
+        name = call.get("name")
+        if names is not None and name not in names:
+            continue
+        args = call.get("args")
+        reason = call.get("error")
+        msg = (
+            f"The model called tool {name!r} with arguments that are not valid "
+            f"JSON: {args!r}"
+            + (f" ({reason})" if reason else "")
+            + ". Retry the call, or use a model with json_schema structured "
+            "output (method='json_schema')."
+        )
+        return OutputParserException(msg, llm_output=str(args))
+    return None
+
+
+def _broken_streamed_call(
+    message: Any, names: Sequence[str]
+) -> OutputParserException | None:
+    """The error for a streamed call of `names` whose whole arguments are not JSON."""
+    if not isinstance(message, AIMessageChunk):
+        return None
+    for chunk in message.tool_call_chunks:
+        if chunk.get("name") not in names:
+            continue
+        args = chunk.get("args") or ""
+        try:
+            json.loads(args or "{}")
+        except ValueError as exc:
+            msg = (
+                f"The model called tool {chunk.get('name')!r} with arguments that "
+                f"are not valid JSON: {args!r} ({exc}). Retry the call, or use a "
+                "model with json_schema structured output (method='json_schema')."
+            )
+            return OutputParserException(msg, llm_output=args)
+    return None
+
+
+class _StreamEndCheck:
+    """At the end of a stream, raise if the tool's whole arguments are broken.
+
+    LangChain's cumulative parsers parse streamed arguments leniently (partial
+    JSON) and never parse the finished message strictly, so arguments cut off
+    or malformed would end the stream quietly.
+    """
+
+    def _tool_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def _transform(self, input: Iterator[Any]) -> Iterator[Any]:
+        seen: list[Any] = []
+
+        def tee() -> Iterator[Any]:
+            for chunk in input:
+                if isinstance(chunk, AIMessageChunk):
+                    seen[:] = [chunk if not seen else seen[0] + chunk]
+                yield chunk
+
+        yield from super()._transform(tee())  # type: ignore[misc]
+        error = _broken_streamed_call(seen[0] if seen else None, self._tool_names())
+        if error is not None:
+            raise error
+
+    async def _atransform(self, input: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        seen: list[Any] = []
+
+        async def tee() -> AsyncIterator[Any]:
+            async for chunk in input:
+                if isinstance(chunk, AIMessageChunk):
+                    seen[:] = [chunk if not seen else seen[0] + chunk]
+                yield chunk
+
+        async for parsed in super()._atransform(tee()):  # type: ignore[misc]
+            yield parsed
+        error = _broken_streamed_call(seen[0] if seen else None, self._tool_names())
+        if error is not None:
+            raise error
+
+
+class CheckedPydanticToolsParser(_StreamEndCheck, PydanticToolsParser):
+    """`PydanticToolsParser` that raises on a tool call with broken arguments.
+
+    LangChain's parser returns `None` when the only call of the schema's tool
+    has arguments that are not JSON (it lands in `invalid_tool_calls`), so the
+    failure would be silent.
+    """
+
+    def _tool_names(self) -> list[str]:
+        names = [tool.__name__ for tool in self.tools]
+        titles = [
+            str(getattr(tool, "model_config", {}).get("title") or "")
+            for tool in self.tools
+        ]
+        return [*names, *filter(None, titles)]
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        """Parse the tool call, or raise `OutputParserException` for a broken one."""
+        if not partial:
+            error = _invalid_call_error(result, self._tool_names())
+            if error is not None:
+                raise error
+        return super().parse_result(result, partial=partial)
+
+
+class CheckedJsonOutputKeyToolsParser(_StreamEndCheck, JsonOutputKeyToolsParser):
+    """`JsonOutputKeyToolsParser` that raises on a tool call with broken arguments."""
+
+    def _tool_names(self) -> list[str]:
+        return [self.key_name]
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        """Parse the tool call, or raise `OutputParserException` for a broken one."""
+        if not partial:
+            error = _invalid_call_error(result, [self.key_name])
+            if error is not None:
+                raise error
+        return super().parse_result(result, partial=partial)
+
+
+def checked_tool_parser(parser: Any) -> Any:
+    """The same tools parser, raising on invalid tool calls; anything else as is.
+
+    Args:
+        parser: A step of the runnable `BaseChatOpenAI.with_structured_output`
+            builds.
+
+    Returns:
+        A checked copy of a `PydanticToolsParser` or `JsonOutputKeyToolsParser`
+        (same settings), or `parser` unchanged.
+    """
+    for base, checked in (
+        (PydanticToolsParser, CheckedPydanticToolsParser),
+        (JsonOutputKeyToolsParser, CheckedJsonOutputKeyToolsParser),
+    ):
+        if type(parser) is base:
+            fields = {name: getattr(parser, name) for name in type(parser).model_fields}
+            return checked(**fields)
+    return parser
+
+
+def surface_invalid_tool_calls(structured: Runnable, *, include_raw: bool) -> Runnable:
+    """Make a structured-output runnable report broken tool arguments.
+
+    Args:
+        structured: What `BaseChatOpenAI.with_structured_output` returned with
+            `include_raw=False`: the bound model, then its parsing steps.
+        include_raw: Whether to return `raw`, `parsed` and `parsing_error`, as
+            the parent does (a parsing error lands in `parsing_error`).
+
+    Returns:
+        The runnable, whose parser raises `OutputParserException` naming the
+        tool and the arguments when the model's call of the schema's tool has
+        arguments that are not JSON.
+    """
+    if not isinstance(structured, RunnableSequence):
+        return structured
+    llm, *steps = structured.steps
+    checked = [checked_tool_parser(step) for step in steps]
+    parser: Runnable = checked[0] if len(checked) == 1 else RunnableSequence(*checked)
+    if not include_raw:
+        return llm | parser
+    parsed = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    failed = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parsed.with_fallbacks(
+        [failed], exception_key="parsing_error"
+    )

@@ -706,3 +706,73 @@ def test_non_json_200_body() -> None:
     assert isinstance(new, MalformedResponseError)
     assert isinstance(new, ValueError)
     assert "Please log in" in str(new)
+
+
+# --- every field free of the key; retries told as they happened ------------------
+
+
+def test_the_key_is_in_no_field_of_the_translated_error() -> None:
+    exc = status_error(401, "invalid_api_key", f"Incorrect API key provided: {KEY}")
+    exc.add_note(f"while calling with {KEY}")
+    new: Any = translate(exc, ctx())
+    assert new is not None
+    for text in (
+        new.message,
+        json.dumps(new.body),
+        new.response.text,
+        repr(new.args),
+        repr(new.__notes__),
+        repr(new.__dict__),
+    ):
+        assert KEY not in text
+    assert new.body["message"] == "Incorrect API key provided: ***"
+    assert new.response.status_code == 401
+    assert new.response.headers["x-request-id"] == "rid-header"
+    assert new.request_id == "rid-body"
+    # The original is untouched (it is chained only when it holds no key).
+    assert KEY in exc.body["message"]  # type: ignore[index]
+
+
+def test_a_response_without_the_key_is_kept_as_is() -> None:
+    exc = status_error(400, "invalid_parameter_error", "Range of n should be [1, 4]")
+    new: Any = translate(exc, ctx())
+    assert new.response is exc.response
+
+
+def _with_retries(exc: openai.APIStatusError, taken: int, **headers: str) -> Any:
+    exc.response.request.headers["x-stainless-retry-count"] = str(taken)
+    exc.response.headers.update(headers)
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("taken", "headers", "max_retries", "says"),
+    [
+        (2, {}, 2, "retried 2 times with backoff"),
+        (1, {}, 2, "retried 1 time with backoff"),
+        (0, {"retry-after": "3600"}, 2, "not retried: DashScope asked to wait 3600"),
+        (0, {"x-should-retry": "false"}, 2, "not retried: the server answered"),
+        (0, {}, 0, "not retried: max_retries=0"),
+    ],
+)
+def test_throttling_hint_tells_what_was_retried(
+    taken: int, headers: dict[str, str], max_retries: int, says: str
+) -> None:
+    exc = _with_retries(status_error(429, "limit_requests", "m"), taken, **headers)
+    new: Any = translate(exc, ctx(max_retries=max_retries))
+    assert isinstance(new, ThrottlingError)
+    assert says in new.hint
+    assert "retried up to" not in new.hint
+
+
+def test_server_hint_counts_retries() -> None:
+    exc = _with_retries(status_error(500, "InternalError", "m"), 2)
+    new: Any = translate(exc, ctx())
+    assert "(retried 2 times with backoff)" in new.hint
+
+
+def test_unknown_retry_count_keeps_the_budget_wording() -> None:
+    new: Any = translate(status_error(429, "limit_requests", "m"), ctx())
+    assert new.hint  # no retry-count header: the SDK did not say
+    new = translate(status_error(500, "InternalError", "m"), ctx())
+    assert "retried" in new.hint

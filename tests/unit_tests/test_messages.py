@@ -18,7 +18,11 @@ from langchain_core.messages import (
 )
 
 from langchain_qwen import ChatQwen, catalog
-from langchain_qwen.messages import normalise_messages, tool_result_text
+from langchain_qwen.messages import (
+    check_message_list,
+    normalise_messages,
+    tool_result_text,
+)
 
 KEY = "sk-unit"
 CALL = {"name": "weather", "args": {"city": "Paris"}, "id": "call_1"}
@@ -385,3 +389,53 @@ def test_history_tool_calls_carry_their_index() -> None:
         "name": "weather",
         "arguments": '{"city": "Beijing"}',
     }
+
+
+# --- reasoning that comes back summarised or encrypted ------------------------------
+
+ENCRYPTED = "Plan: call weather. [Some reasoning content is encrypted]"
+
+
+@pytest.mark.parametrize("where", ["additional_kwargs", "content_blocks"])
+def test_encrypted_reasoning_goes_back_verbatim_in_a_tool_loop(where: str) -> None:
+    if where == "additional_kwargs":
+        ai = AIMessage(
+            "", tool_calls=[CALL], additional_kwargs={"reasoning_content": ENCRYPTED}
+        )
+    else:
+        ai = AIMessage(
+            [{"type": "reasoning", "reasoning": ENCRYPTED}], tool_calls=[CALL]
+        )
+    sent = _messages(
+        [HumanMessage("Weather?"), ai, ToolMessage("sunny", tool_call_id="call_1")],
+        model="qwen3.7-plus",
+    )
+    assert sent[1]["reasoning_content"] == ENCRYPTED
+    assert ENCRYPTED not in str(sent[1].get("content"))
+
+
+# --- the message list DashScope reads ---------------------------------------------
+
+
+def test_message_list_rules() -> None:
+    user = {"role": "user", "content": "hi"}
+    with pytest.raises(ValueError, match="No messages to send"):
+        check_message_list([], dashscope=False)
+    check_message_list([{"role": "system", "content": "x"}], dashscope=False)
+    with pytest.raises(ValueError, match="needs a user message"):
+        check_message_list([{"role": "system", "content": "x"}], dashscope=True)
+    check_message_list(
+        [user, {"role": "assistant", "content": "de", "partial": True}],
+        dashscope=True,
+    )
+    loop = [
+        user,
+        {"role": "assistant", "content": "", "tool_calls": [WIRE_CALL, WIRE_CALL]},
+        {"role": "tool", "content": "a", "tool_call_id": "call_1"},
+        {"role": "tool", "content": "b", "tool_call_id": "call_1"},
+    ]
+    check_message_list(loop, dashscope=True)
+    with pytest.raises(ValueError, match="Message 2 is a ToolMessage"):
+        check_message_list(
+            [user, {"role": "assistant", "content": "x"}, loop[2]], dashscope=True
+        )

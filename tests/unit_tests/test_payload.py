@@ -277,35 +277,43 @@ def test_unknown_model_gets_only_model_independent_checks() -> None:
 
 
 # `bind` hands its kwargs to the call; the loopback tests send through bind().
-@pytest.mark.parametrize("how", ["field", "model_kwargs", "call", "extra_body"])
-def test_thinking_checked_per_call_however_given(how: str) -> None:
-    """The decision is made per call, from wherever the flag came."""
-    if how == "field":
-        model = ChatQwen(api_key=KEY, model="qwen-max", enable_thinking=True)
-        kwargs: dict[str, Any] = {}
-    elif how == "model_kwargs":
-        with pytest.warns(UserWarning, match="should be specified explicitly"):
-            model = ChatQwen(
-                api_key=KEY, model="qwen-max", model_kwargs={"enable_thinking": True}
+@pytest.mark.parametrize("how", ["field", "model_kwargs", "extra_body"])
+def test_thinking_checked_at_construction_however_given(how: str) -> None:
+    """The instance's own switch is refused up front, with the call's message."""
+    with pytest.raises(ValueError, match="has no thinking mode") as err:  # noqa: PT012
+        if how == "field":
+            ChatQwen(api_key=KEY, model="qwen-max", enable_thinking=True)
+        elif how == "model_kwargs":
+            with pytest.warns(UserWarning, match="should be specified explicitly"):
+                ChatQwen(
+                    api_key=KEY,
+                    model="qwen-max",
+                    model_kwargs={"enable_thinking": True},
+                )
+        else:
+            ChatQwen(
+                api_key=KEY, model="qwen-max", extra_body={"enable_thinking": True}
             )
-        kwargs = {}
-    elif how == "extra_body":
-        model = ChatQwen(
-            api_key=KEY, model="qwen-max", extra_body={"enable_thinking": True}
-        )
-        kwargs = {}
-    else:
-        model = ChatQwen(api_key=KEY, model="qwen-max")
-        kwargs = {"enable_thinking": True}
+    model = ChatQwen(api_key=KEY, model="qwen-max")
+    with pytest.raises(ValueError, match="has no thinking mode") as per_call:
+        model._get_request_payload(HI, enable_thinking=True)
+    assert str(per_call.value) in str(err.value)
+
+
+def test_thinking_checked_per_call() -> None:
+    model = ChatQwen(api_key=KEY, model="qwen-max")
     with pytest.raises(ValueError, match="has no thinking mode"):
-        model._get_request_payload(HI, **kwargs)
+        model._get_request_payload(HI, enable_thinking=True)
 
 
-def test_construction_never_decides_thinking() -> None:
-    # A flag that only a per-call model can honour is not an error up front.
-    model = ChatQwen(api_key=KEY, model="qwen-max", enable_thinking=True)
-    payload = model._get_request_payload(HI, model="qwen3.7-plus")
-    assert payload["extra_body"] == {"enable_thinking": True}
+def test_construction_checks_the_instance_model() -> None:
+    # The instance's switch is checked against the instance's model; a call
+    # naming another model is checked again, with its own values.
+    model = ChatQwen(api_key=KEY, model="qwen3.7-plus", enable_thinking=True)
+    with pytest.raises(ValueError, match="'qwen-max' has no thinking mode"):
+        model._get_request_payload(HI, model="qwen-max")
+    off = model._get_request_payload(HI, model="qwen-max", enable_thinking=False)
+    assert "enable_thinking" not in off.get("extra_body", {})
 
 
 def test_per_call_model_decides() -> None:
@@ -367,9 +375,8 @@ def test_ranges(name: str, good: list[Any], bad: list[Any], text: str) -> None:
 
 
 def test_ranges_checked_on_fields_and_calls_before_sending() -> None:
-    model = ChatQwen(api_key=KEY, temperature=2.0)
     with pytest.raises(ValueError, match=r"temperature must be a number in \[0, 2\)"):
-        model._get_request_payload(HI)
+        ChatQwen(api_key=KEY, temperature=2.0)
     ok = ChatQwen(api_key=KEY)
     with pytest.raises(ValueError, match="top_k must be an integer >= 0, got -1"):
         ok._get_request_payload(HI, top_k=-1)
