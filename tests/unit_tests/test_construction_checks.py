@@ -50,7 +50,10 @@ def test_instance_ranges_fail_at_construction(
             {"model": "qwen-max", "enable_thinking": True},
             "'qwen-max' has no thinking mode",
         ),
-        ({"model": "qwq-plus", "enable_thinking": False}, "'qwq-plus' always thinks"),
+        (
+            {"model": "qwen3-next-80b-a3b-thinking", "enable_thinking": False},
+            "'qwen3-next-80b-a3b-thinking' always thinks",
+        ),
         (
             {"model": "qwen-plus", "enable_thinking": False, "thinking_budget": 100},
             "thinking_budget only limits thinking",
