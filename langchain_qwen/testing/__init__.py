@@ -54,11 +54,23 @@ from langchain_qwen.testing._server import (
     DashScopeServer,
     Route,
 )
+from langchain_qwen.testing.embeddings import (
+    EMBEDDINGS_PATHS,
+    embedding_vector,
+    embeddings_route,
+)
 from langchain_qwen.testing.handlers import echo_handler, scripted_handler
+from langchain_qwen.testing.rerank import (
+    RERANK_PATHS,
+    rerank_route,
+    rerank_score,
+)
 
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
+    "EMBEDDINGS_PATHS",
+    "RERANK_PATHS",
     "DashScopeServer",
     "RecordedRequest",
     "Reply",
@@ -66,10 +78,14 @@ __all__ = [
     "completion_body",
     "completion_chunks",
     "echo_handler",
+    "embedding_vector",
+    "embeddings_route",
     "error_body",
     "error_reply",
     "json_reply",
     "load_recording",
+    "rerank_route",
+    "rerank_score",
     "schema_example",
     "scripted_handler",
     "sse_reply",
