@@ -1,9 +1,9 @@
 """The loopback server's `/embeddings` route, in DashScope's shapes.
 
-Vectors are deterministic and carry meaning a test can rely on: each word of
-a text (lower-cased) stands for a fixed pseudo-random direction, and the text's
-vector is the normalised sum of its words' directions, so texts that share
-words are close and a vector store finds them. The route enforces DashScope's
+Vectors are deterministic and carry meaning a test can rely on: each content
+word of a text (`content_words`) stands for a fixed pseudo-random direction,
+and the text's vector is the normalised sum of its words' directions, so texts
+that share words are close and a vector store finds them. The route enforces DashScope's
 limits with 400 answers in its error envelope: more texts than the model takes
 in one call, a `dimensions` the model does not take, an empty or over-long
 input. (The envelope is DashScope's; the messages are this server's own.)
@@ -42,6 +42,31 @@ EMBEDDINGS_PATHS: tuple[str, ...] = (
 # A model the catalogue does not know gets the limits of text-embedding-v4.
 _FALLBACK = "text-embedding-v4"
 _WORDS = re.compile(r"\w+")
+# Common English words, left out so that shared content decides closeness.
+_STOP_TEXT = (
+    "the and for are but not you your was were has have had with this that "
+    "from what when who how can does did its into they them their there then "
+    "than will would should could about which also"
+)
+_STOP = frozenset(_STOP_TEXT.split(" "))
+
+
+def content_words(text: str) -> list[str]:
+    """The words the loopback embeddings and reranker compare.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        Its words, lower-cased, with a trailing `s` dropped (a crude stem),
+        leaving out words under three characters and common English words.
+    """
+    words = (w.lower() for w in _WORDS.findall(text))
+    return [
+        w[:-1] if len(w) > 3 and w.endswith("s") else w
+        for w in words
+        if len(w) >= 3 and w not in _STOP
+    ]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -53,7 +78,7 @@ def _direction(word: str, dims: int) -> tuple[float, ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _vector_json(text: str, dims: int) -> str:
-    words = _WORDS.findall(text.lower()) or [text]
+    words = content_words(text) or [text]
     total = [0.0] * dims
     for word in words:
         for i, x in enumerate(_direction(word, dims)):

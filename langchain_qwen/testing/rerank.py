@@ -1,8 +1,8 @@
 """The loopback server's `/reranks` route, in DashScope's shapes.
 
-Scores are deterministic: the overlap of the query's words with each
-document's (the Dice coefficient of their lower-cased word sets), so a
-document that shares more words with the query ranks higher. The route
+Scores are deterministic: the share of the query's content words (see
+`testing.embeddings.content_words`) that a document contains, so a document
+that shares more of the query's words ranks higher; ties keep input order. The route
 enforces the documented limits of the model with 400 answers in DashScope's
 error envelope (too many documents, an empty query or document list, a bad
 `top_n`). The answer is the documented compatible shape: `id`, `object`,
@@ -13,7 +13,6 @@ error envelope (too many documents, an empty query or document list, a bad
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,14 +25,13 @@ from langchain_qwen.testing._replies import (
     error_reply,
 )
 from langchain_qwen.testing._server import BUILTIN_ROUTES
+from langchain_qwen.testing.embeddings import content_words
 
 if TYPE_CHECKING:
     from langchain_qwen.testing._server import DashScopeServer, Route
 
 RERANK_PATHS: tuple[str, ...] = ("/compatible-api/v1/reranks",)
 """The path that answers reranks (DashScope's `compatible-api` base)."""
-
-_WORDS = re.compile(r"\w+")
 
 
 def rerank_score(query: str, document: str) -> float:
@@ -44,13 +42,13 @@ def rerank_score(query: str, document: str) -> float:
         document: The document text.
 
     Returns:
-        The Dice coefficient of the two word sets, in `[0, 1]`.
+        The share of the query's content words found in the document, in
+        `[0, 1]`.
     """
-    q = set(_WORDS.findall(query.lower()))
-    d = set(_WORDS.findall(document.lower()))
-    if not q or not d:
+    q = set(content_words(query))
+    if not q:
         return 0.0
-    return 2 * len(q & d) / (len(q) + len(d))
+    return len(q & set(content_words(document))) / len(q)
 
 
 def _invalid(message: str) -> Reply:
