@@ -320,6 +320,13 @@ class QwenEmbeddings(BaseModel, Embeddings):
                 "embeddings; the answer cannot be matched to the input."
             )
             raise MalformedResponseError(msg)
+        if not all(
+            isinstance(item, dict) and isinstance(item.get("embedding"), list)
+            for item in data
+        ):
+            msg = f"{self.base_url} answered with an embedding that is not a list."
+            raise MalformedResponseError(msg)
+        # DashScope numbers the vectors: place each by its index, not its position.
         ordered = sorted(data, key=lambda item: item.get("index", 0))
         return [item["embedding"] for item in ordered]
 

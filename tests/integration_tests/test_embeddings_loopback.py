@@ -213,3 +213,29 @@ def test_in_a_vector_store(server: DashScopeServer) -> None:
     store = InMemoryVectorStore.from_texts(texts, embedding=_embedder(server))
     (best,) = store.similarity_search("Who builds the Qwen models?", k=1)
     assert best.page_content == texts[0]
+
+
+def test_vectors_are_placed_by_their_index() -> None:
+    reversed_answer = json_reply(
+        {
+            "data": [
+                {"embedding": [0.0, 1.0], "index": 1, "object": "embedding"},
+                {"embedding": [1.0, 0.0], "index": 0, "object": "embedding"},
+            ],
+            "model": "text-embedding-v4",
+            "object": "list",
+            "usage": {"prompt_tokens": 2, "total_tokens": 2},
+            "id": "r-1",
+        }
+    )
+    with DashScopeServer(routes={PATH: lambda _: reversed_answer}) as server:
+        assert _embedder(server).embed_documents(["a", "b"]) == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_a_vector_that_is_not_a_list_is_refused() -> None:
+    base64_answer = json_reply(
+        {"data": [{"embedding": "AAAA", "index": 0}], "object": "list"}
+    )
+    with DashScopeServer(routes={PATH: lambda _: base64_answer}) as server:
+        with pytest.raises(MalformedResponseError, match="not a list"):
+            _embedder(server).embed_query("a")
