@@ -239,3 +239,28 @@ def test_a_vector_that_is_not_a_list_is_refused() -> None:
     with DashScopeServer(routes={PATH: lambda _: base64_answer}) as server:
         with pytest.raises(MalformedResponseError, match="not a list"):
             _embedder(server).embed_query("a")
+
+
+def _failing_on(word: str) -> Any:
+    def route(request: RecordedRequest) -> Reply:
+        if any(word in text for text in request.body["input"]):
+            return error_reply(400, "InvalidParameter", f"Cannot embed {word}.")
+        return embeddings_route(request)
+
+    return route
+
+
+def test_one_failed_batch_fails_the_call() -> None:
+    texts = [f"text {i}" for i in range(40)]
+    texts[25] = "poison"
+    with DashScopeServer(routes={PATH: _failing_on("poison")}) as server:
+        with pytest.raises(QwenInvalidRequestError, match="Cannot embed poison"):
+            _embedder(server, max_retries=0).embed_documents(texts)
+
+
+async def test_one_failed_batch_fails_the_async_call() -> None:
+    texts = [f"text {i}" for i in range(40)]
+    texts[5] = "poison"
+    async with DashScopeServer(routes={PATH: _failing_on("poison")}) as server:
+        with pytest.raises(QwenInvalidRequestError, match="Cannot embed poison"):
+            await _embedder(server, max_retries=0).aembed_documents(texts)
