@@ -3,6 +3,7 @@
 from langchain_qwen._version import __version__
 from langchain_qwen.catalog import ModelInfo, list_models, lookup
 from langchain_qwen.chat_models import ChatQwen
+from langchain_qwen.embeddings import QwenEmbeddings
 from langchain_qwen.errors import (
     BillingError,
     ContentModerationError,
@@ -21,6 +22,7 @@ from langchain_qwen.errors import (
     ThrottlingError,
 )
 from langchain_qwen.regions import REGIONS
+from langchain_qwen.rerank import QwenRerank
 
 __all__ = [
     "REGIONS",
@@ -33,10 +35,12 @@ __all__ = [
     "QwenAuthenticationError",
     "QwenConnectionError",
     "QwenContextOverflowError",
+    "QwenEmbeddings",
     "QwenError",
     "QwenInvalidRequestError",
     "QwenModelNotFoundError",
     "QwenPermissionDeniedError",
+    "QwenRerank",
     "QwenServerError",
     "QwenTimeoutError",
     "StreamInterruptedError",

@@ -239,7 +239,8 @@ def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
     if flag is True and info.thinking == "none":
         msg = (
             f"Model {model!r} has no thinking mode, so enable_thinking=True cannot "
-            "be honoured. Use a thinking model (e.g. 'qwen3.7-plus', 'qwen3-next-80b-a3b-thinking') "
+            "be honoured. Use a thinking model (e.g. 'qwen3.7-plus', "
+            "'qwen3-next-80b-a3b-thinking') "
             "or leave enable_thinking unset."
         )
         raise ValueError(msg)

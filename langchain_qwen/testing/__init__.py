@@ -54,13 +54,25 @@ from langchain_qwen.testing._server import (
     DashScopeServer,
     Route,
 )
+from langchain_qwen.testing.embeddings import (
+    EMBEDDINGS_PATHS,
+    embedding_vector,
+    embeddings_route,
+)
 from langchain_qwen.testing.handlers import echo_handler, scripted_handler
 from langchain_qwen.testing.models import MODELS_PATHS, models_routes
+from langchain_qwen.testing.rerank import (
+    RERANK_PATHS,
+    rerank_route,
+    rerank_score,
+)
 
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
+    "EMBEDDINGS_PATHS",
     "MODELS_PATHS",
+    "RERANK_PATHS",
     "DashScopeServer",
     "RecordedRequest",
     "Reply",
@@ -68,11 +80,15 @@ __all__ = [
     "completion_body",
     "completion_chunks",
     "echo_handler",
+    "embedding_vector",
+    "embeddings_route",
     "error_body",
     "error_reply",
     "json_reply",
     "load_recording",
     "models_routes",
+    "rerank_route",
+    "rerank_score",
     "schema_example",
     "scripted_handler",
     "sse_reply",

@@ -934,7 +934,7 @@ def test_handler_failure_is_a_500_and_kept() -> None:
 
 def test_unknown_paths_get_dashscope_404(server: DashScopeServer) -> None:
     server.enqueue(text_completion("kept for later"))
-    r = httpx.post(f"{server.url}/compatible-mode/v1/embeddings", json={}, timeout=5)
+    r = httpx.post(f"{server.url}/compatible-mode/v1/no-such-api", json={}, timeout=5)
     assert r.status_code == 404
     body = r.json()
     assert list(body) == ["error", "request_id"]
@@ -945,7 +945,7 @@ def test_unknown_paths_get_dashscope_404(server: DashScopeServer) -> None:
             wrong.chat.completions.create(model="m", messages=MSGS)
     assert server.pending == 1  # a misrouted request does not eat a queued reply
     assert [r.path for r in server.requests] == [
-        "/compatible-mode/v1/embeddings",
+        "/compatible-mode/v1/no-such-api",
         "/chat/completions",
     ]
 

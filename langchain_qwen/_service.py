@@ -1,0 +1,203 @@
+"""What the non-chat clients (embeddings, rerank) share: SDK clients and limits.
+
+`QwenEmbeddings` and `QwenRerank` post JSON to DashScope through the same
+`openai` SDK clients as `ChatQwen` (`_clients.QwenOpenAI` and
+`QwenAsyncOpenAI`: DashScope's retry policy, the SDK's backoff), built on
+langchain-openai's cached httpx clients, so connection pools, proxies from the
+environment and socket options behave as for the chat model. Errors go through
+`errors.translate`, like every `ChatQwen` call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_openai.chat_models._client_utils import (
+    _get_default_async_httpx_client,
+    _get_default_httpx_client,
+    _proxy_env_detected,
+    _resolve_socket_options,
+)
+from pydantic import SecretStr
+
+from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
+from langchain_qwen.errors import ErrorContext
+
+try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
+    import httpx2 as _httpx
+except ImportError:  # pragma: no cover - openai<3
+    import httpx as _httpx  # type: ignore[no-redef]
+
+_SDK_DEFAULT_RETRIES = 2
+# The SDK adds the `Authorization` header only to requests that ask for it.
+_AUTH: Any = {"security": {"bearer_auth": True}}
+
+
+def build_clients(
+    *,
+    base_url: str,
+    api_key: SecretStr,
+    timeout: Any,
+    max_retries: int | None,
+    default_headers: Mapping[str, str] | None,
+    http_client: Any,
+    http_async_client: Any,
+) -> tuple[QwenOpenAI, QwenAsyncOpenAI]:
+    """Build the sync and async SDK clients for one base URL.
+
+    Args:
+        base_url: The base URL the request paths are relative to.
+        api_key: The key to send.
+        timeout: The request timeout (as `ChatOpenAI` takes it).
+        max_retries: The retry budget; the SDK's default when `None`.
+        default_headers: Extra headers for every request.
+        http_client: A user's `httpx` client, used as given.
+        http_async_client: A user's async `httpx` client, used as given.
+
+    Returns:
+        The two clients.
+    """
+    # As langchain-openai does: a proxy in the environment keeps httpx's own
+    # proxy detection, which a transport with socket options would switch off.
+    sockets = () if _proxy_env_detected() else _resolve_socket_options(None)
+    common: dict[str, Any] = {
+        "api_key": api_key.get_secret_value(),
+        "base_url": base_url,
+        "timeout": timeout,
+        "default_headers": dict(default_headers) if default_headers else None,
+    }
+    if max_retries is not None:
+        common["max_retries"] = max_retries
+    sync_client = QwenOpenAI(
+        **common,
+        http_client=http_client
+        or _get_default_httpx_client(base_url, timeout, sockets),
+    )
+    async_client = QwenAsyncOpenAI(
+        **common,
+        http_client=http_async_client
+        or _get_default_async_httpx_client(base_url, timeout, sockets),
+    )
+    return sync_client, async_client
+
+
+def error_context(
+    *,
+    base_url: str,
+    region: str | None,
+    model: str,
+    api_key: SecretStr,
+    max_retries: int | None,
+    timeout: Any,
+) -> ErrorContext:
+    """Describe a call for error hints, as `ChatQwen` does.
+
+    Args:
+        base_url: The endpoint used.
+        region: The canonical region, or `None`.
+        model: The model asked for.
+        api_key: The key (kept out of every message).
+        max_retries: The retry budget, `None` for the SDK's default.
+        timeout: The timeout setting.
+
+    Returns:
+        The context.
+    """
+    return ErrorContext(
+        base_url=base_url,
+        region=region,
+        model=model,
+        max_retries=_SDK_DEFAULT_RETRIES if max_retries is None else max_retries,
+        timeout=timeout,
+        secrets=(api_key.get_secret_value(),),
+    )
+
+
+def post_json(client: QwenOpenAI, path: str, body: Mapping[str, Any]) -> Any:
+    """POST a JSON body through the SDK (its retries) and parse the answer.
+
+    Args:
+        client: The client.
+        path: The path under the client's base URL, e.g. `"/embeddings"`.
+        body: The request body.
+
+    Returns:
+        The parsed JSON answer.
+    """
+    response = client.post(
+        path, body=dict(body), cast_to=_httpx.Response, options=_AUTH
+    )
+    return _parse(response)
+
+
+async def apost_json(
+    client: QwenAsyncOpenAI, path: str, body: Mapping[str, Any]
+) -> Any:
+    """The async form of `post_json`.
+
+    Args:
+        client: The client.
+        path: The path under the client's base URL.
+        body: The request body.
+
+    Returns:
+        The parsed JSON answer.
+    """
+    response = await client.post(
+        path, body=dict(body), cast_to=_httpx.Response, options=_AUTH
+    )
+    return _parse(response)
+
+
+def _parse(response: Any) -> Any:
+    # The raw body, parsed once: no typed SDK objects built for thousands of floats.
+    # A body that is not JSON raises json.JSONDecodeError, which `translate`
+    # reports as a malformed response.
+    return json.loads(response.content)
+
+
+# --------------------------------------------------------------------------
+# Token limits, checked before sending
+# --------------------------------------------------------------------------
+
+# The pieces Qwen's tokenizer splits text into before merging (its pre-tokenizer:
+# words with one leading mark, single digits, runs of punctuation, runs of
+# whitespace). No token spans two pieces, so their count is a lower bound on the
+# token count whatever the vocabulary.
+_LETTERS = r"[^\W\d_]"
+_MARKS = r"(?:[^\s\w]|_)"
+_PIECES = re.compile(
+    rf"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?{_LETTERS}+|\d"
+    rf"| ?{_MARKS}+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+def min_tokens(text: str) -> int:
+    """A lower bound on the number of tokens of `text` for Qwen's tokenizer.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        A number that the real token count is never below.
+    """
+    return sum(1 for _ in _PIECES.finditer(text))
+
+
+def surely_over(text: str, limit: int) -> bool:
+    """Whether `text` certainly has more than `limit` tokens.
+
+    A text of at most `limit` characters never is (a piece has at least one
+    character), so ordinary inputs pay one `len`.
+
+    Args:
+        text: Any text.
+        limit: The token limit.
+
+    Returns:
+        `True` only when even the lower bound exceeds the limit.
+    """
+    return len(text) > limit and min_tokens(text) > limit
