@@ -22,8 +22,21 @@ from langchain_qwen.errors import (
 )
 from langchain_qwen.regions import REGIONS
 
+# Batch API and context caching (QwenCacheMiddleware needs langchain: lazy).
+from langchain_qwen.batch import (  # isort: skip
+    BatchProgress,
+    QwenBatchError,
+    QwenBatchJob,
+    QwenEmbeddingsBatchJob,
+    asubmit_batch,
+    submit_batch,
+    submit_embeddings_batch,
+)
+from langchain_qwen.caching import mark_cache, with_cache_control  # isort: skip
+
 __all__ = [
     "REGIONS",
+    "BatchProgress",
     "BillingError",
     "ChatQwen",
     "ContentModerationError",
@@ -31,8 +44,12 @@ __all__ = [
     "ModelInfo",
     "QuotaExceededError",
     "QwenAuthenticationError",
+    "QwenBatchError",
+    "QwenBatchJob",
+    "QwenCacheMiddleware",
     "QwenConnectionError",
     "QwenContextOverflowError",
+    "QwenEmbeddingsBatchJob",
     "QwenError",
     "QwenInvalidRequestError",
     "QwenModelNotFoundError",
@@ -42,6 +59,22 @@ __all__ = [
     "StreamInterruptedError",
     "ThrottlingError",
     "__version__",
+    "asubmit_batch",
     "list_models",
     "lookup",
+    "mark_cache",
+    "submit_batch",
+    "submit_embeddings_batch",
+    "with_cache_control",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # QwenCacheMiddleware subclasses langchain's AgentMiddleware: built on
+    # first use, so importing langchain_qwen never imports langchain.
+    if name == "QwenCacheMiddleware":
+        from langchain_qwen import caching  # noqa: PLC0415
+
+        return caching.QwenCacheMiddleware
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

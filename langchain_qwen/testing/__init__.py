@@ -56,18 +56,26 @@ from langchain_qwen.testing._server import (
 )
 from langchain_qwen.testing.handlers import echo_handler, scripted_handler
 
+# Files and batches (their modules register their routes on import).
+from langchain_qwen.testing.files import FileStore, files_of  # isort: skip
+from langchain_qwen.testing.batches import BatchQueue, batches_of  # isort: skip
+
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
+    "BatchQueue",
     "DashScopeServer",
+    "FileStore",
     "RecordedRequest",
     "Reply",
     "Route",
+    "batches_of",
     "completion_body",
     "completion_chunks",
     "echo_handler",
     "error_body",
     "error_reply",
+    "files_of",
     "json_reply",
     "load_recording",
     "schema_example",

@@ -25,6 +25,17 @@ EXPECTED_ALL = [
     "__version__",
     "list_models",
     "lookup",
+    # Batch API and context caching
+    "BatchProgress",
+    "QwenBatchError",
+    "QwenBatchJob",
+    "QwenCacheMiddleware",
+    "QwenEmbeddingsBatchJob",
+    "asubmit_batch",
+    "mark_cache",
+    "submit_batch",
+    "submit_embeddings_batch",
+    "with_cache_control",
 ]
 
 
