@@ -11,6 +11,7 @@ in another process, waited on with progress, and read back in input order.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import sys
@@ -145,6 +146,12 @@ def _check_inputs(inputs: Sequence[Any]) -> list[Any]:
 # --------------------------------------------------------------------------
 
 
+@functools.cache
+def _status_errors() -> openai.OpenAI:
+    # Only its status -> exception-class mapping is used; it never sends.
+    return openai.OpenAI(api_key="unused", base_url="http://batch.invalid")
+
+
 def _line_error(error: Any, status: int | None, ctx: ErrorContext) -> BaseException:
     """A result line's error, translated as a live call's error would be."""
     inner = error if isinstance(error, Mapping) else {"message": str(error)}
@@ -157,8 +164,7 @@ def _line_error(error: Any, status: int | None, ctx: ErrorContext) -> BaseExcept
             json=envelope,
             request=_httpx.Request("POST", ctx.base_url or "http://batch"),
         )
-        client = openai.OpenAI(api_key="unused", base_url="http://batch")
-        exc: BaseException = client._make_status_error(
+        exc: BaseException = _status_errors()._make_status_error(
             str(inner.get("message") or "batch request failed"),
             body=envelope["error"],
             response=response,
