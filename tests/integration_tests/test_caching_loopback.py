@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -167,3 +169,40 @@ async def test_middleware_async() -> None:
         await agent.ainvoke({"messages": [HumanMessage("hi")]})
         body = server.requests[0].body
     assert _marks(body) == [(0, "system")]
+
+
+def test_marker_on_a_user_turn_with_an_image_for_a_vision_model() -> None:
+    with DashScopeServer() as server:
+        model = _model(server, model="qwen3-vl-plus")
+        question = HumanMessage(
+            content=[
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "https://example.com/a.png"},
+                },
+                {"type": "text", "text": LONG},
+            ]
+        )
+        model.invoke(mark_cache([question, HumanMessage("What is in it?")]))
+        body = server.requests[0].body
+    assert _marks(body) == [(0, "user")]
+    assert body["messages"][0]["content"][0]["type"] == "image_url"
+
+
+@pytest.mark.live
+@pytest.mark.skipif(
+    not os.environ.get("DASHSCOPE_API_KEY"),
+    reason="needs DASHSCOPE_API_KEY to see DashScope create and hit an explicit cache",
+)
+def test_live_explicit_cache_is_created_then_read() -> None:
+    model = ChatQwen(model="qwen-plus", max_tokens=5)
+    messages = mark_cache([SystemMessage(LONG), HumanMessage("Say OK.")])
+    first = model.invoke(messages)
+    second = model.invoke(messages)
+    details = [
+        (m.usage_metadata or {}).get("input_token_details", {}) for m in (first, second)
+    ]
+    assert (
+        details[0].get("cache_creation", 0) > 0 or details[0].get("cache_read", 0) > 0
+    )
+    assert details[1].get("cache_read", 0) > 0
