@@ -1,6 +1,16 @@
 """LangChain integration for Qwen models on Alibaba Cloud Model Studio (DashScope)."""
 
 from langchain_qwen._version import __version__
+from langchain_qwen.batch import (
+    BatchProgress,
+    QwenBatchError,
+    QwenBatchJob,
+    QwenEmbeddingsBatchJob,
+    asubmit_batch,
+    submit_batch,
+    submit_embeddings_batch,
+)
+from langchain_qwen.caching import mark_cache, with_cache_control
 from langchain_qwen.catalog import ModelInfo, list_models, lookup
 from langchain_qwen.chat_models import ChatQwen
 from langchain_qwen.embeddings import QwenEmbeddings
@@ -21,31 +31,63 @@ from langchain_qwen.errors import (
     StreamInterruptedError,
     ThrottlingError,
 )
+from langchain_qwen.lifecycle import (
+    DeprecatedModelWarning,
+    QwenModelWarning,
+    UnknownModelWarning,
+)
+from langchain_qwen.model_list import live_models
 from langchain_qwen.regions import REGIONS
 from langchain_qwen.rerank import QwenRerank
 
 __all__ = [
     "REGIONS",
+    "BatchProgress",
     "BillingError",
     "ChatQwen",
     "ContentModerationError",
+    "DeprecatedModelWarning",
     "MalformedResponseError",
     "ModelInfo",
     "QuotaExceededError",
     "QwenAuthenticationError",
+    "QwenBatchError",
+    "QwenBatchJob",
     "QwenConnectionError",
     "QwenContextOverflowError",
     "QwenEmbeddings",
+    "QwenEmbeddingsBatchJob",
     "QwenError",
     "QwenInvalidRequestError",
     "QwenModelNotFoundError",
+    "QwenModelWarning",
     "QwenPermissionDeniedError",
     "QwenRerank",
     "QwenServerError",
     "QwenTimeoutError",
     "StreamInterruptedError",
     "ThrottlingError",
+    "UnknownModelWarning",
     "__version__",
+    "asubmit_batch",
     "list_models",
+    "live_models",
     "lookup",
+    "mark_cache",
+    "submit_batch",
+    "submit_embeddings_batch",
+    "with_cache_control",
 ]
+
+
+# QwenCacheMiddleware is importable by name but left out of `__all__`, so that
+# `from langchain_qwen import *` works without langchain installed.
+def __getattr__(name: str) -> object:
+    # QwenCacheMiddleware subclasses langchain's AgentMiddleware: built on
+    # first use, so importing langchain_qwen never imports langchain.
+    if name == "QwenCacheMiddleware":
+        from langchain_qwen import caching  # noqa: PLC0415
+
+        return caching.QwenCacheMiddleware
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

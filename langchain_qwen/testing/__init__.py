@@ -67,16 +67,23 @@ from langchain_qwen.testing.rerank import (
     rerank_score,
 )
 
+# Files and batches (their modules register their routes on import).
+from langchain_qwen.testing.files import FileStore, files_of  # isort: skip
+from langchain_qwen.testing.batches import BatchQueue, batches_of  # isort: skip
+
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
     "EMBEDDINGS_PATHS",
     "MODELS_PATHS",
     "RERANK_PATHS",
+    "BatchQueue",
     "DashScopeServer",
+    "FileStore",
     "RecordedRequest",
     "Reply",
     "Route",
+    "batches_of",
     "completion_body",
     "completion_chunks",
     "echo_handler",
@@ -84,6 +91,7 @@ __all__ = [
     "embeddings_route",
     "error_body",
     "error_reply",
+    "files_of",
     "json_reply",
     "load_recording",
     "models_routes",

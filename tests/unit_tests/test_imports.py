@@ -27,11 +27,34 @@ EXPECTED_ALL = [
     "__version__",
     "list_models",
     "lookup",
+    # Batch API and context caching
+    "BatchProgress",
+    "QwenBatchError",
+    "QwenBatchJob",
+    # Catalogue warnings and the live model list
+    "DeprecatedModelWarning",
+    "QwenModelWarning",
+    "UnknownModelWarning",
+    "live_models",
+    "QwenEmbeddingsBatchJob",
+    "asubmit_batch",
+    "mark_cache",
+    "submit_batch",
+    "submit_embeddings_batch",
+    "with_cache_control",
 ]
 
 
 def test_all_imports() -> None:
     assert sorted(EXPECTED_ALL) == sorted(__all__)
+
+
+def test_cache_middleware_is_importable_but_not_starred() -> None:
+    # `import *` must not need langchain (an optional dependency).
+    from langchain_qwen import QwenCacheMiddleware  # noqa: PLC0415
+
+    assert QwenCacheMiddleware.__name__ == "QwenCacheMiddleware"
+    assert "QwenCacheMiddleware" not in __all__
 
 
 def test_version_matches_pyproject() -> None:
