@@ -15,9 +15,17 @@ client at `server.base_url`::
         assert model.invoke("hi").content == "Hello!"
         assert server.requests[0].headers["authorization"] == "Bearer sk-test"
 
-Replies are served first from the FIFO queue (`enqueue`), then from `handler`, and
-with neither, by `echo_handler`, which echoes the last user message. Build replies
-with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
+Replies are served first from the queue (`queue`, or `enqueue` for any request),
+then from scripts (`script`), then from `handler`, and with neither, by
+`echo_handler`, which echoes the last user message. Queued and scripted replies
+can be keyed by what a request says (`when="German"`, or a callable such as
+`user_asks(...)`), so concurrent requests get their own answers whatever order
+they arrive in::
+
+    server.script("German", text_completion("Hallo Welt!"))
+    server.queue(tool_call_reply, final_answer, when="Hangzhou")  # one agent run
+
+Build replies with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
 `load_recording`; faults (delays, malformed lines, mid-stream errors, dropped
 connections) are options of those helpers.
 
@@ -53,16 +61,25 @@ from langchain_qwen.testing._server import (
     CHAT_PATHS,
     DashScopeServer,
     Route,
+    When,
 )
-from langchain_qwen.testing.handlers import echo_handler, scripted_handler
+from langchain_qwen.testing.handlers import (
+    Matcher,
+    echo_handler,
+    mentions,
+    scripted_handler,
+    user_asks,
+)
 
 __all__ = [
     "BUILTIN_ROUTES",
     "CHAT_PATHS",
     "DashScopeServer",
+    "Matcher",
     "RecordedRequest",
     "Reply",
     "Route",
+    "When",
     "completion_body",
     "completion_chunks",
     "echo_handler",
@@ -70,8 +87,10 @@ __all__ = [
     "error_reply",
     "json_reply",
     "load_recording",
+    "mentions",
     "schema_example",
     "scripted_handler",
     "sse_reply",
     "text_completion",
+    "user_asks",
 ]
