@@ -162,7 +162,9 @@ def answer_fallback(
         ValueError: With several answer tools (a `ToolStrategy` over a union),
             or on a model that always thinks: neither can be forced there.
     """
-    forced_any = tool_choice is True or tool_choice in _FORCE_ANY
+    forced_any = tool_choice is True or (
+        isinstance(tool_choice, str) and tool_choice in _FORCE_ANY
+    )
     if not forced_any or info is None or not answers:
         return None
     if info.thinking == "always":
