@@ -1,4 +1,4 @@
-"""The test run prints no benchmark table unless asked (langchain-tests' test_init_time)."""
+"""No benchmark table in the test output unless asked (test_init_time)."""
 
 from __future__ import annotations
 
