@@ -313,7 +313,7 @@ class DashScopeServer:
 
         Args:
             replies: Replies to serve first, in order.
-            handler: Answers requests once the queue is empty; defaults to
+            handler: Answers requests no queued or scripted reply is for; defaults to
                 `echo_handler`. Called from server threads, possibly
                 concurrently.
             host: The address to bind; keep the loopback default in tests.
@@ -373,7 +373,7 @@ class DashScopeServer:
 
     @property
     def pending(self) -> int:
-        """How many enqueued replies have not been served yet."""
+        """How many queued replies have not been served yet."""
         with self._lock:
             return len(self._queue)
 
@@ -513,7 +513,7 @@ class DashScopeServer:
         return self._handler(request)
 
     def _chat(self, request: RecordedRequest) -> Reply:
-        """The chat-completions route: the queue, then the handler."""
+        """The chat-completions route: the queue, the scripts, then the handler."""
         if request.method != "POST":
             return error_reply(
                 405,
