@@ -1,9 +1,21 @@
-"""A LangGraph agent with tools, driven by ChatQwen through two tool rounds."""
+"""A LangGraph agent with tools, driven by ChatQwen through two tool rounds.
+
+Needs the `agents` extra (langchain and langgraph): `pip install -e '.[agents]'`.
+"""
 
 from __future__ import annotations
 
+import sys
+
 from _mode import chat_kwargs
-from langchain.agents import create_agent
+
+try:
+    from langchain.agents import create_agent
+except ImportError:  # pragma: no cover - depends on the install
+    sys.exit(
+        "examples/agent.py needs langchain and langgraph: "
+        "pip install -e '.[agents]' (or 'langchain-qwen[agents]')"
+    )
 from langchain_core.tools import tool
 
 from langchain_qwen import ChatQwen

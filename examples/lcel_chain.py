@@ -11,13 +11,15 @@ from langchain_qwen.testing import text_completion
 
 
 def main() -> None:
-    offline = [
-        text_completion("Bonjour, le monde !"),
-        text_completion("Hallo Welt!"),
-        text_completion("Hola, mundo!"),
-        text_completion("Ciao, mondo!"),
-    ]
-    with chat_kwargs(*offline) as kwargs:
+    # Offline, each answer is keyed by the language the prompt names: `batch`
+    # sends its two requests at once, in no fixed order.
+    offline = {
+        "French": text_completion("Bonjour, le monde !"),
+        "German": text_completion("Hallo Welt!"),
+        "Spanish": text_completion("Hola, mundo!"),
+        "Italian": text_completion("Ciao, mondo!"),
+    }
+    with chat_kwargs(scripts=offline) as kwargs:
         prompt = ChatPromptTemplate.from_messages(
             [
                 (

@@ -36,6 +36,7 @@ from typing_extensions import Self
 
 from langchain_qwen import _clients, catalog, multimodal, structured
 from langchain_qwen import tools as tool_rules
+from langchain_qwen._answer_turn import answer_or_force
 from langchain_qwen._connection import resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
@@ -832,7 +833,14 @@ class ChatQwen(BaseChatOpenAI):
           `-thinking` model), or with `enable_thinking=True` in this call, it raises.
         - `"any"`/`"required"` on a model without DashScope's `"required"` (per
           the catalogue) forces the tool by name when exactly one tool is
-          bound, and raises when several are.
+          bound, and raises when several are, except for an agent's
+          structured-output turn (`langchain.agents.create_agent` with
+          `ToolStrategy`: one of the tools only carries the answer schema).
+          There the model is asked with `"auto"` first and, only if it
+          answers in text, asked again with the answer tool forced by name,
+          so every reply still calls a tool (that turn costs two requests).
+        - A `response_format` on a model without `json_schema` output (e.g.
+          from `ProviderStrategy`) raises, naming `ToolStrategy` as the fix.
         - A tool named `search` (reserved by DashScope), a tool name DashScope
           rejects, `n > 1`, or a model without tool support raise.
 
@@ -867,6 +875,31 @@ class ChatQwen(BaseChatOpenAI):
             n=kwargs.get("n", self._default_params.get("n")),
             region=self.region,
         )
+        structured.check_bound_response_format(
+            response_format, model=model, info=info, region=self.region
+        )
+        answer = tool_rules.answer_fallback(
+            tool_choice,
+            names,
+            tool_rules.answer_tools(tools),
+            model=model,
+            info=info,
+            region=self.region,
+        )
+        if answer is not None:
+            # An agent's structured-output turn on a model without "required"
+            # (see tools.answer_fallback): free first, the answer tool forced
+            # only when the free reply calls no tool.
+            both = {
+                "strict": strict,
+                "parallel_tool_calls": parallel_tool_calls,
+                "response_format": response_format,
+                **kwargs,
+            }
+            return answer_or_force(
+                self.bind_tools(tools, tool_choice="auto", **both),
+                self.bind_tools(tools, tool_choice=answer, **both),
+            )
         choice = tool_rules.resolve_tool_choice(
             tool_choice, names, model=model, info=info
         )

@@ -116,6 +116,45 @@ def check_method(
     raise ValueError(msg)
 
 
+def check_bound_response_format(
+    response_format: Any,
+    *,
+    model: str,
+    info: ModelInfo | None,
+    region: str | None = None,
+) -> None:
+    """Check a `response_format` given to `bind_tools` before anything is sent.
+
+    `bind_tools(tools, response_format=Schema)` asks for DashScope's
+    `json_schema` output; `langchain.agents.create_agent` binds it so for
+    `ProviderStrategy`. On a model without it, the error names the agent's
+    fix as well as the model's.
+
+    Args:
+        response_format: As given to `bind_tools`.
+        model: The model name, for messages.
+        info: The model's catalogue entry; `None` skips the check.
+        region: The canonical region, to suggest models offered there.
+
+    Raises:
+        ValueError: If the catalogue says the model has no `json_schema` output.
+    """
+    if info is None or info.json_schema or response_format is None:
+        return
+    if response_format_type(response_format) != "json_schema":
+        return
+    others = catalog.models_with("json_schema", like=info, region=region, limit=3)
+    msg = (
+        f"{model!r} does not support DashScope's json_schema output, which "
+        "bind_tools(response_format=...) and langchain's ProviderStrategy need. "
+        "In create_agent, use ToolStrategy(schema) or pass the schema itself "
+        "(response_format=Schema: LangChain then uses a tool call on this "
+        f"model), or a model with json_schema, e.g. {', '.join(others)}. If the "
+        "catalogue is out of date, pass validate_model=False."
+    )
+    raise ValueError(msg)
+
+
 def structured_thinking_kwargs(
     method: str,
     *,

@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langchain_core.tools import StructuredTool
+
 from langchain_qwen import catalog
 from langchain_qwen.catalog import ModelInfo
 
@@ -99,6 +101,100 @@ def check_tools(
             "Drop n or make separate calls."
         )
         raise ValueError(msg)
+
+
+def answer_tools(tools: Sequence[Any]) -> list[str]:
+    """The names of the tools that only carry an answer schema.
+
+    `langchain.agents.create_agent` turns each `ToolStrategy` schema into a
+    `StructuredTool` with nothing to run (no `func`, no `coroutine`): calling
+    it means "here is the final answer". A tool a caller can run is never
+    one of these.
+
+    Args:
+        tools: The tools as given to `bind_tools`.
+
+    Returns:
+        Their names, in order.
+    """
+    return [
+        tool.name
+        for tool in tools
+        if isinstance(tool, StructuredTool)
+        and tool.func is None
+        and tool.coroutine is None
+    ]
+
+
+def answer_fallback(
+    tool_choice: Any,
+    names: Sequence[str],
+    answers: Sequence[str],
+    *,
+    model: str,
+    info: ModelInfo | None,
+    region: str | None = None,
+) -> str | None:
+    """The answer tool to force when a free turn ends without a tool call.
+
+    An agent's structured-output turn (`tool_choice="any"` over its tools and
+    an answer tool, see `answer_tools`) needs DashScope's `"required"`, which
+    older models lack. There, "call one of these tools" is kept by asking
+    with `tool_choice="auto"` first and, only if the model answers in text,
+    asking again with the answer tool forced by name: every reply still
+    calls a tool, as `"any"` promises.
+
+    Args:
+        tool_choice: As given to `bind_tools`.
+        names: The bound tools' function names.
+        answers: The names among them that are answer tools.
+        model: The model name, for messages.
+        info: The model's catalogue entry; `None` (unknown model) sends the
+            choice as given.
+        region: The canonical region, to suggest models offered there.
+
+    Returns:
+        The answer tool's name, or `None` where this does not apply (the
+        choice is not `"any"`, the model takes `"required"`, a single tool,
+        or no answer tool).
+
+    Raises:
+        ValueError: With several answer tools (a `ToolStrategy` over a union),
+            or on a model that always thinks: neither can be forced there.
+    """
+    forced_any = tool_choice is True or (
+        isinstance(tool_choice, str) and tool_choice in _FORCE_ANY
+    )
+    if not forced_any or info is None or not answers:
+        return None
+    if info.thinking == "always":
+        msg = (
+            f"{model!r} always thinks, and DashScope refuses a forced tool call "
+            "while a model thinks, so an agent's structured response "
+            "(langchain's ToolStrategy, which forces a tool on every turn) "
+            f"cannot be guaranteed. Use a hybrid model such as "
+            f"{_suggest('tool_choice_required', info, region)} (thinking is turned off "
+            "for those turns), or leave out response_format."
+        )
+        raise ValueError(msg)
+    if info.tool_choice_required or len(names) < 2:
+        return None
+    if len(answers) > 1:
+        msg = (
+            f"ToolStrategy with several schemas ({', '.join(answers)}) needs "
+            f"DashScope's tool_choice 'required', which {model!r} does not "
+            "accept. Use one schema, ProviderStrategy on a model with "
+            f"json_schema output (e.g. {_suggest('json_schema', info, region)}), or a "
+            f"model that accepts 'required' (e.g. "
+            f"{_suggest('tool_choice_required', info, region)})."
+        )
+        raise ValueError(msg)
+    return answers[0]
+
+
+def _suggest(capability: str, info: ModelInfo, region: str | None) -> str:
+    models = catalog.models_with(capability, like=info, region=region, limit=3)
+    return ", ".join(models) or "none known"
 
 
 def resolve_tool_choice(

@@ -15,9 +15,17 @@ client at `server.base_url`::
         assert model.invoke("hi").content == "Hello!"
         assert server.requests[0].headers["authorization"] == "Bearer sk-test"
 
-Replies are served first from the FIFO queue (`enqueue`), then from `handler`, and
-with neither, by `echo_handler`, which echoes the last user message. Build replies
-with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
+Replies are served first from the queue (`queue`, or `enqueue` for any request),
+then from scripts (`script`), then from `handler`, and with neither, by
+`echo_handler`, which echoes the last user message. Queued and scripted replies
+can be keyed by what a request says (`when="German"`, or a callable such as
+`user_asks(...)`), so concurrent requests get their own answers whatever order
+they arrive in::
+
+    server.script("German", text_completion("Hallo Welt!"))
+    server.queue(tool_call_reply, final_answer, when="Hangzhou")  # one agent run
+
+Build replies with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
 `load_recording`; faults (delays, malformed lines, mid-stream errors, dropped
 connections) are options of those helpers.
 
@@ -53,13 +61,20 @@ from langchain_qwen.testing._server import (
     CHAT_PATHS,
     DashScopeServer,
     Route,
+    When,
 )
 from langchain_qwen.testing.embeddings import (
     EMBEDDINGS_PATHS,
     embedding_vector,
     embeddings_route,
 )
-from langchain_qwen.testing.handlers import echo_handler, scripted_handler
+from langchain_qwen.testing.handlers import (
+    Matcher,
+    echo_handler,
+    mentions,
+    scripted_handler,
+    user_asks,
+)
 from langchain_qwen.testing.models import MODELS_PATHS, models_routes
 from langchain_qwen.testing.rerank import (
     RERANK_PATHS,
@@ -80,9 +95,11 @@ __all__ = [
     "BatchQueue",
     "DashScopeServer",
     "FileStore",
+    "Matcher",
     "RecordedRequest",
     "Reply",
     "Route",
+    "When",
     "batches_of",
     "completion_body",
     "completion_chunks",
@@ -94,6 +111,7 @@ __all__ = [
     "files_of",
     "json_reply",
     "load_recording",
+    "mentions",
     "models_routes",
     "rerank_route",
     "rerank_score",
@@ -101,4 +119,5 @@ __all__ = [
     "scripted_handler",
     "sse_reply",
     "text_completion",
+    "user_asks",
 ]

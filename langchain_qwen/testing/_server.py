@@ -10,7 +10,6 @@ import socket
 import socketserver
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -26,7 +25,7 @@ from langchain_qwen.testing._replies import (
     _new_request_id,
     error_reply,
 )
-from langchain_qwen.testing.handlers import echo_handler
+from langchain_qwen.testing.handlers import Matcher, echo_handler, mentions
 
 _log = logging.getLogger(__name__)
 
@@ -38,6 +37,13 @@ CHAT_PATHS: tuple[str, ...] = (
 
 Route = Callable[[RecordedRequest], Reply]
 """Answers the requests under one path prefix (called from server threads)."""
+
+When = str | Matcher | None
+"""Which chat requests a queued or scripted reply is for.
+
+A string matches a request whose messages contain it (see `mentions`); a
+callable decides from the `RecordedRequest`; `None` matches every request.
+"""
 
 BUILTIN_ROUTES: list[Callable[[DashScopeServer], Mapping[str, Route]]] = []
 """Each API's routes beside chat (models, embeddings, ...), built per server.
@@ -261,6 +267,15 @@ def _framed(data: bytes) -> bytes:
     return b"%X\r\n%s\r\n" % (len(data), data)
 
 
+def _matcher(when: When) -> Matcher | None:
+    if when is None or callable(when):
+        return when
+    if isinstance(when, str):
+        return mentions(when)
+    msg = f"when must be a string, a callable or None, not {type(when).__name__}"
+    raise TypeError(msg)
+
+
 def _resolve(reply: Reply, request: RecordedRequest) -> Reply:
     for _ in range(_MAX_BUILD_DEPTH):
         if reply.build is None:
@@ -298,7 +313,7 @@ class DashScopeServer:
 
         Args:
             replies: Replies to serve first, in order.
-            handler: Answers requests once the queue is empty; defaults to
+            handler: Answers requests no queued or scripted reply is for; defaults to
                 `echo_handler`. Called from server threads, possibly
                 concurrently.
             host: The address to bind; keep the loopback default in tests.
@@ -311,7 +326,11 @@ class DashScopeServer:
         self._record_requests = record
         self.requests: list[RecordedRequest] = []
         self.errors: list[BaseException] = []
-        self._queue: deque[Reply] = deque(replies)
+        # Queued replies, each with the requests it is for (None: any).
+        self._queue: list[tuple[Matcher | None, Reply]] = [
+            (None, reply) for reply in replies
+        ]
+        self._scripts: list[tuple[Matcher, Reply]] = []
         self._handler = handler or echo_handler
         self._host = host
         self._port = port
@@ -354,18 +373,57 @@ class DashScopeServer:
 
     @property
     def pending(self) -> int:
-        """How many enqueued replies have not been served yet."""
+        """How many queued replies have not been served yet."""
         with self._lock:
             return len(self._queue)
 
+    def queue(self, *replies: Reply, when: When = None) -> None:
+        """Queue replies, each served once, in order, to the requests they are for.
+
+        A request takes the oldest queued reply whose `when` matches it. With
+        `when=None` that is the oldest reply of all, so which concurrent
+        request gets which reply depends on arrival order: give each
+        conversation its own `when` (a word only it contains) when requests
+        may overlap, as in `batch` or parallel tests.
+
+        Args:
+            *replies: The replies, e.g. a tool call then a final answer, to
+                play a whole agent run.
+            when: The requests they are for: a string their messages contain,
+                a callable on the `RecordedRequest`, or `None` for any.
+        """
+        matcher = _matcher(when)
+        with self._lock:
+            self._queue.extend((matcher, reply) for reply in replies)
+
     def enqueue(self, *replies: Reply) -> None:
-        """Queue replies; each request takes the oldest one.
+        """Queue replies for any request: `queue(*replies)`, kept for old tests.
 
         Args:
             *replies: The replies, served first in, first out.
         """
+        self.queue(*replies)
+
+    def script(self, when: str | Matcher, reply: Reply) -> None:
+        """Answer every request that matches `when` with `reply`, as often as asked.
+
+        A script is never used up, and it is chosen by what a request says,
+        never by when it arrives, so concurrent requests get their own
+        answers. Queued replies come first; among scripts, the first one
+        added that matches wins; requests no script matches go to `handler`.
+
+        Args:
+            when: A string the request's messages contain (see `mentions`),
+                or a callable on the `RecordedRequest` (e.g. `user_asks(...)`).
+            reply: The reply; `text_completion` replies adapt to each request
+                (stream or not, usage, a fresh id).
+        """
+        matcher = _matcher(when)
+        if matcher is None:
+            msg = "script() needs a `when`; use handler= to answer every request"
+            raise ValueError(msg)
         with self._lock:
-            self._queue.extend(replies)
+            self._scripts.append((matcher, reply))
 
     def start(self) -> DashScopeServer:
         """Bind and serve in a background thread.
@@ -444,11 +502,18 @@ class DashScopeServer:
 
     def _next_reply(self, request: RecordedRequest) -> Reply:
         with self._lock:
-            queued = self._queue.popleft() if self._queue else None
-        return queued if queued is not None else self._handler(request)
+            for i, (matcher, reply) in enumerate(self._queue):
+                if matcher is None or matcher(request):
+                    del self._queue[i]
+                    return reply
+            scripts = list(self._scripts)
+        for matcher, reply in scripts:
+            if matcher(request):
+                return reply
+        return self._handler(request)
 
     def _chat(self, request: RecordedRequest) -> Reply:
-        """The chat-completions route: the queue, then the handler."""
+        """The chat-completions route: the queue, the scripts, then the handler."""
         if request.method != "POST":
             return error_reply(
                 405,

@@ -1,11 +1,12 @@
-"""Handlers that answer chat requests: an echo and a scripted model."""
+"""Handlers that answer chat requests (an echo, a scripted model) and matchers."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from langchain_qwen import catalog
 from langchain_qwen._schema_example import schema_example
 from langchain_qwen.testing._replies import (
     RecordedRequest,
@@ -39,11 +40,82 @@ def _last_user_text(messages: list[Mapping[str, Any]]) -> str:
     return ""
 
 
+Matcher = Callable[[RecordedRequest], bool]
+"""Says whether a scripted or queued reply is for a request."""
+
+
+def mentions(text: str) -> Matcher:
+    """Match requests whose messages contain `text` (case-sensitive).
+
+    Every message counts: system, user, assistant and tool results. This is
+    what `server.script("German", ...)` and `server.queue(..., when="German")`
+    use for a string.
+
+    Args:
+        text: The text to look for.
+
+    Returns:
+        The matcher.
+    """
+
+    def match(request: RecordedRequest) -> bool:
+        return any(
+            text in _message_text(m.get("content"))
+            for m in _messages(_body_of(request))
+        )
+
+    return match
+
+
+def user_asks(text: str) -> Matcher:
+    """Match requests whose last message is a user message containing `text`.
+
+    This picks the first turn of a question and not the turns after tool
+    results, so a script can make an agent call a tool once and then let
+    the handler answer from the tool's result.
+
+    Args:
+        text: The text to look for in the last message.
+
+    Returns:
+        The matcher.
+    """
+
+    def match(request: RecordedRequest) -> bool:
+        messages = _messages(_body_of(request))
+        return (
+            bool(messages)
+            and messages[-1].get("role") == "user"
+            and text in _message_text(messages[-1].get("content"))
+        )
+
+    return match
+
+
+def _thinks(body: Mapping[str, Any]) -> bool:
+    """Whether DashScope would think for this request, as the catalogue says.
+
+    `enable_thinking` decides where it is sent; otherwise the model's default
+    does (on for always-thinking models and hybrids that think by default).
+    """
+    flag = body.get("enable_thinking")
+    if isinstance(flag, bool):
+        return flag
+    info = catalog.lookup(_model_of(body))
+    return info is not None and info.thinking_default
+
+
+def _reasoning(user_text: str) -> str:
+    return f"The request asks me to answer: {user_text}"
+
+
 def echo_handler(request: RecordedRequest) -> Reply:
     """The default handler: echo the last user message, like DashScope would answer.
 
     The answer streams or not per the request's `stream`, ends with a usage
     chunk iff `stream_options.include_usage`, and names the request's model.
+    A model that thinks in this request (`enable_thinking: true`, or a model
+    that thinks by default or always, per the catalogue) also gets reasoning.
 
     Args:
         request: The request to answer.
@@ -52,7 +124,12 @@ def echo_handler(request: RecordedRequest) -> Reply:
         The reply.
     """
     body = _body_of(request)
-    return text_completion(_last_user_text(_messages(body)), model=_model_of(body))
+    text = _last_user_text(_messages(body))
+    return text_completion(
+        text,
+        model=_model_of(body),
+        reasoning=_reasoning(text) if _thinks(body) else None,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -80,17 +157,33 @@ def _function_tools(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     ]
 
 
+def _called_tools(messages: list[Mapping[str, Any]]) -> set[str]:
+    names: set[str] = set()
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") if isinstance(call, Mapping) else None
+            if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+                names.add(function["name"])
+    return names
+
+
 def _forced_tool(
     body: Mapping[str, Any], tools: list[Mapping[str, Any]]
 ) -> Mapping[str, Any] | str | None:
     """The tool a request forces, an error message, or `None` if none is forced.
 
-    `{"type": "function", "function": {"name": N}}` forces `N`; `"required"`
-    forces a call, and the script picks the first tool listed.
+    `{"type": "function", "function": {"name": N}}` forces `N`. `"required"`
+    forces a call: the script picks the first tool listed that the
+    conversation has not called yet, and once all have been called, the last
+    one. `langchain.agents.create_agent` lists its structured-response tool
+    last, so a `ToolStrategy` agent calls each tool once, then answers.
     """
     choice = body.get("tool_choice")
     if choice == "required":
-        return tools[0] if tools else "tool_choice 'required' needs at least one tool"
+        if not tools:
+            return "tool_choice 'required' needs at least one tool"
+        called = _called_tools(_messages(body))
+        return next((t for t in tools if t.get("name") not in called), tools[-1])
     if isinstance(choice, Mapping):
         name = (choice.get("function") or {}).get("name")
         for tool in tools:
@@ -158,7 +251,8 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     plumbing (the standard LangChain suite, a user's chains and agents):
 
     - a forced tool (`tool_choice` naming a function, or `"required"`, which
-      picks the first tool) gets a tool call whose arguments come from the
+      picks the first tool not called yet in the conversation, else the last
+      one) gets a tool call whose arguments come from the
       tool's JSON schema (`schema_example`, strings filled with the last user
       message), even after tool results, as DashScope keeps calling a forced
       tool;
@@ -166,9 +260,11 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     - a `json_schema` response format gets JSON content matching the schema;
       `json_object` gets `{"answer": <last user message>}`;
     - otherwise the last user message is echoed (as by `echo_handler`);
-    - `enable_thinking: true` adds reasoning; `stop` and `max_tokens` cut a
-      text answer (finish reasons `"stop"` and `"length"`); usage comes with
-      every answer (in a stream, when `stream_options.include_usage` asks).
+    - thinking adds reasoning (`enable_thinking: true`, or no
+      `enable_thinking` on a model that thinks by default or always);
+      `stop` and `max_tokens` cut a text answer (finish reasons `"stop"`
+      and `"length"`); usage comes with every answer (in a stream, when
+      `stream_options.include_usage` asks).
 
     Like DashScope, it answers 400 to `json_object` without the word "json" in
     the messages and to a JSON response format with thinking on. It never
@@ -187,7 +283,7 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     if isinstance(forced, str):
         return _invalid(forced)
     response = _response_schema(body)
-    thinking = body.get("enable_thinking") is True
+    thinking = _thinks(body)
     if response is not None:
         if thinking:
             return _invalid(_NO_JSON_WHILE_THINKING)
@@ -217,7 +313,7 @@ def scripted_handler(request: RecordedRequest) -> Reply:
     else:
         text = results or user_text
         text, finish = _apply_limits(text, body)
-    reasoning = f"The request asks me to answer: {user_text}" if thinking else None
+    reasoning = _reasoning(user_text) if thinking else None
     return text_completion(
         text,
         model=_model_of(body),

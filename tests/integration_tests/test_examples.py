@@ -16,6 +16,13 @@ EXPECTED = {
     "structured_output.py": ["Person(name='Ada Lovelace', born=1815"],
     "agent.py": ["[tool] 22°C, light rain", "[tool] 71.6°F", "(71.6°F)"],
     "provider_swap.py": ["[ChatOpenAI] Because", "[ChatQwen]   Because"],
+    "batch.py": [
+        "[final] completed",
+        "[answer] Name a river. -> 'The Nile.'",
+        "[answer] Name a desert. -> 'The Sahara.'",
+        "[structured] [City(name='Tokyo, 37 million people', population_millions=37)",
+        "[embeddings] 3 vectors of 8 dimensions",
+    ],
 }
 
 
