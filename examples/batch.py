@@ -92,7 +92,7 @@ def main() -> None:
 
         if not live:
             texts = ["batch inference", "context caching", "rerankers"]
-            job = submit_embeddings_batch(texts, dimensions=8, **connection)
+            job = submit_embeddings_batch(texts, dimensions=64, **connection)
             job.wait(poll_interval=poll, on_progress=tick, progress=False)
             vectors = job.results(raise_on_error=True)
             print(

@@ -28,7 +28,7 @@ from langchain_core.runnables import (
 from pydantic import SecretStr
 
 from langchain_qwen import _batch_rules as rules
-from langchain_qwen import catalog
+from langchain_qwen import catalog, model_kinds
 from langchain_qwen._batch_job import (
     ProgressCallback,
     QwenBatchError,
@@ -470,6 +470,22 @@ def submit_embeddings_batch(
     ):
         msg = f"dimensions must be a positive integer, got {dimensions!r}."
         raise ValueError(msg)
+    # The same embedding catalogue as QwenEmbeddings: a size the model does not
+    # take would fail every line of the job, hours later.
+    info = model_kinds.embedding_model(model)
+    if (
+        validate_model
+        and dimensions is not None
+        and info is not None
+        and info.dimensions is not None
+        and dimensions not in info.dimensions
+    ):
+        values = ", ".join(str(d) for d in info.dimensions)
+        msg = (
+            f"{model} does not take dimensions={dimensions}: pick one of {values} "
+            f"(default {info.default_dimensions}), or pass validate_model=False."
+        )
+        raise ValueError(msg)
     job = QwenEmbeddingsBatchJob.resume(
         "",
         count=len(items),
@@ -485,7 +501,7 @@ def submit_embeddings_batch(
         job._ctx.region,
         kind="embeddings",
         validate_model=validate_model,
-        catalogued=model.startswith(("text-embedding-", "qwen3.7-text-embedding")),
+        catalogued=info is not None,
     )
     lines = []
     for i, text in enumerate(items):

@@ -488,7 +488,8 @@ class ChatQwen(BaseChatOpenAI):
     )
     """Stop sequences: a string, strings, token ids, or token-id lists."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    # The input holds the key: a validation error must not print it.
+    model_config = ConfigDict(populate_by_name=True, hide_input_in_errors=True)
 
     @field_validator("stop", mode="before")
     @classmethod

@@ -345,11 +345,16 @@ def test_embeddings_batch_returns_vectors_in_order(server: DashScopeServer) -> N
         ValueError, match="'text-embedding-v4' is not batchable in singapore"
     ):
         submit_embeddings_batch(["a"], region="singapore", api_key="sk-test")
+    # A size the model does not take fails before the upload, not line by line.
+    with pytest.raises(ValueError, match="does not take dimensions=4: pick one of"):
+        submit_embeddings_batch(
+            ["a"], base_url=server.base_url, api_key="sk-test", dimensions=4
+        )
     assert server.requests == []
 
     texts = ["alpha", "beta", "gamma"]
     job = submit_embeddings_batch(
-        texts, base_url=server.base_url, api_key="sk-test", dimensions=4
+        texts, base_url=server.base_url, api_key="sk-test", dimensions=64
     )
     assert server.requests[1].body["endpoint"] == "/v1/embeddings"
     lines = _lines(server, job.id)
@@ -358,12 +363,12 @@ def test_embeddings_batch_returns_vectors_in_order(server: DashScopeServer) -> N
         "model": "text-embedding-v4",
         "input": "alpha",
         "encoding_format": "float",
-        "dimensions": 4,
+        "dimensions": 64,
     }
     server.batches.run_all()
     vectors = job.results(raise_on_error=True)
     assert len(vectors) == 3
-    assert all(len(v) == 4 for v in vectors)
+    assert all(len(v) == 64 for v in vectors)
     assert vectors[0] != vectors[1]
     # The same job read from another object gives the same vectors.
     again = QwenEmbeddingsBatchJob.resume(

@@ -21,7 +21,7 @@ EXPECTED = {
         "[answer] Name a river. -> 'The Nile.'",
         "[answer] Name a desert. -> 'The Sahara.'",
         "[structured] [City(name='Tokyo, 37 million people', population_millions=37)",
-        "[embeddings] 3 vectors of 8 dimensions",
+        "[embeddings] 3 vectors of 64 dimensions",
     ],
 }
 

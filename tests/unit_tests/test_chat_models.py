@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.messages import AIMessageChunk, HumanMessage
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from langchain_qwen import ChatQwen, __version__
 from tests.conftest import RECORDED
@@ -182,6 +182,20 @@ def test_key_never_in_repr_or_dump() -> None:
     assert KEY not in str(model)
     assert KEY not in json.dumps(model.model_dump(), default=str)
     assert KEY not in str(model._get_ls_params())
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"model": "qwen-plsu"}, {"temperature": 2}, {"region": "singapur"}],
+)
+def test_key_never_in_validation_errors(bad: dict) -> None:
+    # pydantic prints the input of a failed validation unless told not to (it
+    # cuts long inputs, so a short key is the one that would show).
+    key = "sk-7x9q"
+    with pytest.raises(ValidationError) as caught:
+        ChatQwen(api_key=key, **bad)
+    assert key not in str(caught.value)
+    assert key not in repr(caught.value)
 
 
 # --- the parent's machinery ---------------------------------------------------
