@@ -21,7 +21,7 @@ class SSEParser:
     """Split a byte stream into `(event, data)` pairs.
 
     Feed it the body's byte chunks in order; each call returns the events that
-    the chunk completed. `data` is the event's data lines joined by `\\n`, as
+    the chunk completed. `data` is the event's data lines joined by newlines, as
     bytes; `event` is the `event:` field (`None` when absent). Bytes that do
     not yet end a line are kept for the next call (as a list of pieces, so a
     long event split over many reads costs linear time, not quadratic).

@@ -37,7 +37,7 @@ import inspect
 import json
 import logging
 import typing
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -453,7 +453,7 @@ def _stall(llm: Any, timer: StallTimer, chunks: int) -> StreamChunkTimeoutError:
 
 async def _async_events(
     llm: Any, response: Any, timeout: float | None
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Async `_sync_events`, with the per-chunk stall timeout."""
     parser = SSEParser()
     timer = StallTimer(timeout) if timeout and timeout > 0 else None
