@@ -228,10 +228,14 @@ def _stream_model(pause_after: int, pause: float, **kw: Any) -> ChatQwen:
 async def test_a_stalled_stream_times_out_like_the_parents(typed: bool) -> None:
     m = _stream_model(pause_after=2, pause=5.0, stream_chunk_timeout=0.2)
     m._typed_path = typed
-    seen = []
-    with pytest.raises(StreamInterruptedError) as info:
+    seen: list[Any] = []
+
+    async def read() -> None:
         async for chunk in m.astream("hi"):
             seen.append(chunk)
+
+    with pytest.raises(StreamInterruptedError) as info:
+        await read()
     assert len(seen) == 2
     cause = info.value.__cause__
     assert isinstance(cause, StreamChunkTimeoutError)
