@@ -32,12 +32,13 @@ test_transport_equivalence.py` runs both paths and compares every field.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
 import logging
 import typing
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -451,98 +452,101 @@ def _stall(llm: Any, timer: StallTimer, chunks: int) -> StreamChunkTimeoutError:
     )
 
 
-async def _async_events(
-    llm: Any, response: Any, timeout: float | None
-) -> AsyncGenerator[Any, None]:
-    """Async `_sync_events`, with the per-chunk stall timeout."""
-    parser = SSEParser()
-    timer = StallTimer(timeout) if timeout and timeout > 0 else None
-    received = 0
-    try:
-        if timer is not None:
-            timer.arm()
-        async for raw in response.aiter_bytes():
-            for event, data in parser.feed(raw):
-                chunk = _decode(event, data, response)
-                if chunk is None:
-                    if timer is not None:
-                        timer.close()
-                        timer = None
-                    await _drain(response)
-                    return
-                if timer is not None:
-                    timer.disarm()
-                received += 1
-                yield chunk
-                if timer is not None:
-                    timer.arm()
-    except _TIMEOUT_ERRORS as err:
-        raise openai.APITimeoutError(request=response.request) from err
-    except _TRANSPORT_ERRORS as err:
-        raise openai.APIConnectionError(request=response.request) from err
-    except BaseException as err:
-        import asyncio  # noqa: PLC0415
+async def _open_async(llm: Any, payload: Mapping[str, Any]) -> tuple[Any, dict]:
+    body, options = _split(payload)
+    response = await llm.root_async_client.post(
+        _PATH, body=body, options=options, cast_to=_httpx.Response, stream=True
+    )
+    headers = llm.include_response_headers
+    return response, {"headers": dict(response.headers)} if headers else {}
 
-        if (
-            isinstance(err, asyncio.CancelledError)
-            and timer is not None
-            and timer.absorb()
-        ):
-            raise _stall(llm, timer, received) from None
-        raise
-    finally:
-        if timer is not None:
-            timer.close()
-    raise _missing_done(response)
+
+def _timer(timeout: float | None) -> StallTimer | None:
+    if not timeout or timeout <= 0:
+        return None
+    timer = StallTimer(timeout)
+    timer.arm()
+    return timer
+
+
+def _close(timer: StallTimer | None) -> None:
+    if timer is not None:
+        timer.close()
 
 
 async def astream(
     llm: Any,
-    payload: Mapping[str, Any],
+    build_payload: Callable[[], Mapping[str, Any]],
     run_manager: AsyncCallbackManagerForLLMRun | None,
+    fallback: Callable[[], AsyncIterator[ChatGenerationChunk]],
 ) -> AsyncIterator[ChatGenerationChunk]:
-    """Async `stream`.
+    """Async `stream`, in one generator (each layer costs every chunk).
+
+    The payload is built on the first `__anext__`, as the parent builds it;
+    when the lean path does not apply, the parent's `_astream` runs instead.
 
     Args:
         llm: The `ChatQwen`.
-        payload: The request payload (with `stream: True`).
+        build_payload: Builds the request payload (with `stream: True`).
         run_manager: The callback manager.
+        fallback: The parent's `_astream`, for requests the lean path leaves.
 
     Yields:
         The generation chunks.
     """
-    body, options = _split(payload)
+    payload = build_payload()
+    if not use_lean(llm, payload, sync=False):
+        async for chunk in fallback():
+            yield chunk
+        return
     default_chunk_class: type[BaseMessageChunk] = AIMessageChunk
-    convert = llm._convert_chunk_to_generation_chunk
+    timer: StallTimer | None = None
+    received = 0
     try:
-        response = await llm.root_async_client.post(
-            _PATH, body=body, options=options, cast_to=_httpx.Response, stream=True
-        )
-        base_info = (
-            {"headers": dict(response.headers)} if llm.include_response_headers else {}
-        )
-        events = _async_events(llm, response, llm.stream_chunk_timeout)
+        response, base_info = await _open_async(llm, payload)
         try:
+            timer = _timer(llm.stream_chunk_timeout)
+            parser = SSEParser()
             first = True
-            async for chunk in events:
-                generation = convert(
-                    chunk, default_chunk_class, base_info if first else {}
-                )
-                if generation is None:
-                    continue
-                default_chunk_class = generation.message.__class__
-                if run_manager:
-                    info = generation.generation_info
-                    await run_manager.on_llm_new_token(
-                        generation.text,
-                        chunk=generation,
-                        logprobs=info.get("logprobs") if info else None,
+            async for raw in response.aiter_bytes():
+                for event, data in parser.feed(raw):
+                    chunk = _decode(event, data, response)
+                    if chunk is None:  # [DONE]
+                        _close(timer)
+                        timer = None
+                        await _drain(response)
+                        return
+                    if timer is not None:
+                        timer.disarm()
+                    received += 1
+                    generation = llm._convert_chunk_to_generation_chunk(
+                        chunk, default_chunk_class, base_info if first else {}
                     )
-                first = False
-                yield generation
+                    if generation is not None:
+                        default_chunk_class = generation.message.__class__
+                        if run_manager:
+                            info = generation.generation_info
+                            await run_manager.on_llm_new_token(
+                                generation.text,
+                                chunk=generation,
+                                logprobs=info.get("logprobs") if info else None,
+                            )
+                        first = False
+                        yield generation
+                    if timer is not None:
+                        timer.arm()
+        except _TIMEOUT_ERRORS as err:
+            raise openai.APITimeoutError(request=response.request) from err
+        except _TRANSPORT_ERRORS as err:
+            raise openai.APIConnectionError(request=response.request) from err
+        except asyncio.CancelledError:
+            if timer is not None and timer.absorb():
+                raise _stall(llm, timer, received) from None
+            raise
         finally:
-            await events.aclose()
+            _close(timer)
             await response.aclose()
+        raise _missing_done(response)
     except openai.BadRequestError as e:
         _handle_openai_bad_request(e)
     except openai.APIError as e:

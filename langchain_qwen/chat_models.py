@@ -637,7 +637,7 @@ class ChatQwen(BaseChatOpenAI):
             )
         return aguard_stream(chunks, partial(context_for, self, kwargs.get("model")))
 
-    async def _lean_astream(
+    def _lean_astream(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None,
@@ -646,18 +646,19 @@ class ChatQwen(BaseChatOpenAI):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        request = {**kwargs, "stream": True}
-        if usage := self._should_stream_usage(stream_usage, **request):
-            request["stream_options"] = {"include_usage": usage}
-        payload = self._get_request_payload(messages, stop=stop, **request)
-        if _transport.use_lean(self, payload, sync=False):
-            chunks = _transport.astream(self, payload, run_manager)
-        else:
-            chunks = super()._astream(
+        def build() -> dict:
+            # The parent's `_astream` preamble.
+            request = {**kwargs, "stream": True}
+            if usage := self._should_stream_usage(stream_usage, **request):
+                request["stream_options"] = {"include_usage": usage}
+            return self._get_request_payload(messages, stop=stop, **request)
+
+        def parent() -> AsyncIterator[ChatGenerationChunk]:
+            return super(ChatQwen, self)._astream(
                 messages, stop, run_manager, stream_usage=stream_usage, **kwargs
             )
-        async for chunk in chunks:
-            yield chunk
+
+        return _transport.astream(self, build, run_manager, parent)
 
     def _lean_client(self, kwargs: Mapping[str, Any], *, sync: bool) -> bool:
         """Whether the lean transport may serve this call (see `_transport`).
