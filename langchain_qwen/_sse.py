@@ -47,6 +47,18 @@ class SSEParser:
         Returns:
             The completed events, in order (often one, sometimes none).
         """
+        if (
+            chunk[-2:] == b"\n\n"
+            and chunk[:6] == b"data: "
+            and chunk.count(_LF) == 2
+            and not self._pending
+            and not self._data
+            and self._event is None
+            and not self._skip_lf
+            and _CR not in chunk
+        ):
+            # The common read: exactly one `data:` event, nothing pending.
+            return [(None, chunk[6:-2])]
         if self._skip_lf and chunk[:1] == _LF:
             chunk = chunk[1:]  # the LF of a CRLF split across two reads
         if _CR in chunk:

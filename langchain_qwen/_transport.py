@@ -336,15 +336,18 @@ def _stream_error(data: Any, response: Any) -> openai.APIError:
 
 def _decode(event: str | None, data: bytes, response: Any) -> Any:
     """One event's JSON, or `None` at `[DONE]`; raise on an error event."""
-    if data.startswith(_DONE):
+    if data[:6] == _DONE:
         return None
-    parsed = json.loads(data)
+    # Strict UTF-8, then JSON, as the SDK's decoder and `sse.json()` do.
+    parsed = json.loads(data.decode())
     if event is not None and event.startswith("thread."):
         return {"data": parsed, "event": event}
+    if type(parsed) is dict or isinstance(parsed, dict):
+        if parsed.get("error"):
+            raise _stream_error(parsed, response)
+        return shape_chunk(parsed)
     if isinstance(parsed, Mapping) and parsed.get("error"):
         raise _stream_error(parsed, response)
-    if isinstance(parsed, dict):
-        shape_chunk(parsed)
     return parsed
 
 

@@ -76,6 +76,16 @@ def test_parser_byte_by_byte() -> None:
     assert lean_events(pieces) == sdk_events([BODY])
 
 
+def test_one_event_per_read_matches_the_sdk() -> None:
+    # The parser's fast path (a read that is exactly one data event), also
+    # right after a read that left a partial line or an open event.
+    pieces = [b'data: {"a": 1}\n\n', b"data: [1,", b"2]\n\n", b'data: {"b": 2}\n\n']
+    pieces += [b"data: 3\n", b"data: 4\n\n", b"event: e\n", b"data: 5\n\n"]
+    pieces += [b"data: x\r", b"data: 6\n\n", b"data:  7\n\n"]
+    assert lean_events(pieces) == sdk_events(pieces)
+    assert lean_events(pieces)[:2] == [(None, '{"a": 1}'), (None, "[1,2]")]
+
+
 def test_a_crlf_split_between_reads_is_one_line_end() -> None:
     assert lean_events([b"data: 1\r", b"\ndata: 2\r\n\r\n"]) == [(None, "1\n2")]
 
