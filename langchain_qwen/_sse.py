@@ -133,7 +133,8 @@ class StallTimer:
         self._handle = self._loop.call_later(timeout, self._wake)
 
     def arm(self) -> None:
-        """Start timing the wait for the next chunk."""
+        """Start timing the wait for the next chunk (in the task now reading)."""
+        self._task = asyncio.current_task()
         self._deadline = self._loop.time() + self.timeout
 
     def disarm(self) -> None:
