@@ -29,12 +29,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 from typing_extensions import Self
 
-from langchain_qwen import _clients, catalog, multimodal, structured
+from langchain_qwen import _clients, _transport, catalog, multimodal, structured
 from langchain_qwen import tools as tool_rules
 from langchain_qwen._answer_turn import answer_or_force
 from langchain_qwen._connection import resolve_connection
@@ -491,6 +492,10 @@ class ChatQwen(BaseChatOpenAI):
     # The input holds the key: a validation error must not print it.
     model_config = ConfigDict(populate_by_name=True, hide_input_in_errors=True)
 
+    # Tests only: True sends every call through the parent's SDK path, so
+    # that the lean transport can be compared with it (`_transport`).
+    _typed_path: bool = PrivateAttr(default=False)
+
     @field_validator("stop", mode="before")
     @classmethod
     def _check_stop(cls, value: Any) -> Any:
@@ -618,8 +623,35 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        chunks = super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+        if self._lean_client(kwargs, sync=True):
+            chunks = self._lean_stream(messages, stop, run_manager, **kwargs)
+        else:
+            chunks = super()._stream(
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
         return guard_stream(chunks, partial(context_for, self, kwargs.get("model")))
+
+    def _lean_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        *,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        # The parent's `_stream` preamble, then the lean transport's loop.
+        self._ensure_sync_client_available()
+        request = {**kwargs, "stream": True}
+        if usage := self._should_stream_usage(stream_usage, **request):
+            request["stream_options"] = {"include_usage": usage}
+        payload = self._get_request_payload(messages, stop=stop, **request)
+        if _transport.use_lean(self, payload, sync=True):
+            yield from _transport.stream(self, payload, run_manager)
+        else:
+            yield from super()._stream(
+                messages, stop, run_manager, stream_usage=stream_usage, **kwargs
+            )
 
     def _astream(
         self,
@@ -628,10 +660,47 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        chunks = super()._astream(
-            messages, stop=stop, run_manager=run_manager, **kwargs
-        )
+        if self._lean_client(kwargs, sync=False):
+            chunks = self._lean_astream(messages, stop, run_manager, **kwargs)
+        else:
+            chunks = super()._astream(
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
         return aguard_stream(chunks, partial(context_for, self, kwargs.get("model")))
+
+    def _lean_astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun | None,
+        *,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        def build() -> dict:
+            # The parent's `_astream` preamble.
+            request = {**kwargs, "stream": True}
+            if usage := self._should_stream_usage(stream_usage, **request):
+                request["stream_options"] = {"include_usage": usage}
+            return self._get_request_payload(messages, stop=stop, **request)
+
+        def parent() -> AsyncIterator[ChatGenerationChunk]:
+            return super(ChatQwen, self)._astream(
+                messages, stop, run_manager, stream_usage=stream_usage, **kwargs
+            )
+
+        return _transport.astream(self, build, run_manager, parent)
+
+    def _lean_client(self, kwargs: Mapping[str, Any], *, sync: bool) -> bool:
+        """Whether the lean transport may serve this call (see `_transport`).
+
+        Checks what needs no payload; `_transport.use_lean` checks the rest.
+        A `response_format` goes to the parent at once: it parses those with
+        the SDK's helpers, and the payload is then built only once.
+        """
+        if "response_format" in kwargs or "response_format" in self.model_kwargs:
+            return False
+        return _transport.use_lean(self, {}, sync=sync)
 
     @property
     def _llm_type(self) -> str:
@@ -748,6 +817,11 @@ class ChatQwen(BaseChatOpenAI):
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
+                if self._lean_client(kwargs, sync=True):
+                    self._ensure_sync_client_available()
+                    payload = self._get_request_payload(messages, stop=stop, **kwargs)
+                    if _transport.use_lean(self, payload, sync=True):
+                        return _transport.generate(self, payload)
                 return super()._generate(messages, stop, run_manager, **kwargs)
         # Usage is asked for even with stream_usage=False: invoke reports it.
         # `_stream` translates errors and guards the stream itself.
@@ -765,6 +839,10 @@ class ChatQwen(BaseChatOpenAI):
     ) -> ChatResult:
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
+                if self._lean_client(kwargs, sync=False):
+                    payload = self._get_request_payload(messages, stop=stop, **kwargs)
+                    if _transport.use_lean(self, payload, sync=False):
+                        return await _transport.agenerate(self, payload)
                 return await super()._agenerate(messages, stop, run_manager, **kwargs)
         chunks = self._astream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}

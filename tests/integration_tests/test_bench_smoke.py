@@ -27,7 +27,18 @@ def test_every_row_is_measured_for_every_contender(results: bench.Results) -> No
         for name in results.names:
             value = row.median(name)
             assert value is not None
-            assert value > 0
+            if row.unit != "x":  # a flatness ratio may be anything on 1 sample
+                assert value > 0
+
+
+def test_every_target_is_judged(results: bench.Results) -> None:
+    table = bench.format_table(results)
+    assert "targets met: " in table
+    judged = [bench.verdict(row) for row in results.rows]
+    assert all(target for target, _ in judged)
+    for row, (_, ok) in zip(results.rows, judged, strict=True):
+        if not row.note:
+            assert ok is not None, row.label
 
 
 def test_table_has_every_row_and_column(results: bench.Results) -> None:
