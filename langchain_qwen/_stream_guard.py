@@ -66,8 +66,12 @@ def _reraise(
     if new is None:
         raise exc
     if any(secret and secret in str(exc) for secret in ctx.secrets):
-        # The original text holds the key (a server echoed it): do not chain it.
-        raise new from None
+        # The original text holds the key (a server echoed it): chain nothing,
+        # not even the implicit `__context__` that `from None` only hides.
+        try:
+            raise new from None
+        finally:
+            new.__context__ = None
     raise new from exc
 
 

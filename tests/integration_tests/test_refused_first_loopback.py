@@ -443,6 +443,9 @@ def test_an_echoed_key_is_in_no_field_of_the_error(server: DashScopeServer) -> N
     ]
     for text in fields:
         assert KEY not in text
+    # Nor in what a traceback logger walks: the chained exceptions.
+    assert err.__cause__ is None
+    assert err.__context__ is None
     assert "Incorrect API key provided: ***." in err.response.text
     assert err.response.json()["error"]["code"] == "invalid_api_key"
 
