@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from langchain_openai.chat_models import _client_utils
 from pytest_socket import enable_socket, socket_allow_hosts
 
 LOOPBACK = ["127.0.0.1", "localhost", "::1"]
@@ -18,3 +19,16 @@ def _loopback_only(request: pytest.FixtureRequest) -> object:
         socket_allow_hosts(LOOPBACK, allow_unix_socket=True)
     yield
     enable_socket()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_async_clients() -> object:
+    """Forget langchain-openai's cached async httpx clients after each test.
+
+    They are cached by base URL, and each test runs on its own event loop: when
+    a later loopback server gets a port an earlier test used, the cached
+    client's pooled connections belong to a closed loop ("Event loop is
+    closed"). Sync clients have no loop and stay cached.
+    """
+    yield
+    _client_utils._cached_async_httpx_client.cache_clear()
