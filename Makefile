@@ -22,3 +22,4 @@ format:
 
 bench:
 	$(PY) bench/run.py
+	$(PY) bench/embeddings.py
