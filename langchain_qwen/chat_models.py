@@ -136,7 +136,13 @@ class ChatQwen(BaseChatOpenAI):
         temperature:
             Sampling temperature, in `[0, 2)`.
         max_tokens:
-            Maximum number of tokens to generate.
+            Maximum number of tokens to generate (at least 1, at most the
+            model's output limit where the catalogue knows it); sent to
+            DashScope as `max_completion_tokens`.
+        reasoning_effort:
+            How hard a thinking model thinks, on models that take it (e.g.
+            `qwen4-max`, `qwen3.8-max`); checked against `profile[
+            "reasoning_effort_levels"]`. Not with `thinking_budget`.
         stream_usage:
             Whether streamed output carries token usage. On by default.
 
@@ -176,6 +182,13 @@ class ChatQwen(BaseChatOpenAI):
         model = ChatQwen(region="frankfurt", workspace_id="ws-1a2b3c4d")
         model = ChatQwen(base_url="http://localhost:8000/v1", model="Qwen/Qwen3-8B")
         ```
+
+        What the instance already says is checked here, with the message a call
+        would get: a typo in the model or region name (close matches are
+        suggested), a retired model (its date and successor), a model the
+        region lacks, thinking switches the model cannot honour, and values
+        out of DashScope's ranges. A name newer than the catalogue that looks
+        like a DashScope id is let through with one `UnknownModelWarning`.
 
     Invoke:
         ```python
@@ -330,7 +343,9 @@ class ChatQwen(BaseChatOpenAI):
         DashScope forbids forcing a tool while a model thinks, so a forced
         choice turns thinking off for the bound runnable only. `"any"` on a
         model without DashScope's `"required"` forces the single bound tool by
-        name, and raises with several; see `bind_tools`.
+        name, and raises with several, except for the answer tool that
+        `langchain.agents.create_agent` binds for a structured response; see
+        `bind_tools`.
 
         ```python
         model = ChatQwen(model="qwen3.7-plus")  # thinks by default
