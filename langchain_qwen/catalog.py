@@ -90,7 +90,15 @@ _REQUIRED_FIELDS = frozenset(
 # Fields an entry may leave out; each has the default of its `ModelInfo` field.
 _OPTIONAL_FIELDS = frozenset(("reasoning_effort", "release_date", "lifecycle"))
 _TOP_LEVEL = frozenset(
-    ("schema_version", "date", "regions", "notes", "name_grammar", "models")
+    (
+        "schema_version",
+        "date",
+        "regions",
+        "notes",
+        "name_grammar",
+        "retired_families",
+        "models",
+    )
 )
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
@@ -348,6 +356,7 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
         raise _fail("document", f"unknown keys {sorted(unknown)}")
     if "name_grammar" in data:
         _grammar_from_json(data)
+    _retired_families_from_json(data)
     if "date" in data and not is_iso_date(data["date"]):
         raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
     if data.get("schema_version") != SCHEMA_VERSION:
@@ -385,6 +394,54 @@ def _grammar_from_json(data: Any) -> _names.Grammar:
             "name_grammar", "must be {heads: [...], words: [...], source, date}"
         )
     return _names.Grammar(frozenset(raw["heads"]), frozenset(raw["words"]))
+
+
+@dataclass(frozen=True)
+class RetiredFamily:
+    """Whole families DashScope retired, named by id prefix (no entry each).
+
+    Attributes:
+        prefixes: Id prefixes of the family, e.g. `"qwen2-"`.
+        date: The retirement date (YYYY-MM-DD).
+        source: A short citation.
+    """
+
+    prefixes: tuple[str, ...]
+    date: str
+    source: str
+
+
+def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily, ...]:
+    raw = data.get("retired_families", [])
+    families = []
+    for i, item in enumerate(raw if isinstance(raw, list) else [None]):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"prefixes", "date", "source"}
+            or not isinstance(item["prefixes"], list)
+            or not item["prefixes"]
+            or not all(isinstance(p, str) and p for p in item["prefixes"])
+            or not is_iso_date(item["date"])
+            or not isinstance(item["source"], str)
+        ):
+            raise _fail(
+                f"retired_families[{i}]",
+                "must be {prefixes: [non-empty strings], date: YYYY-MM-DD, source}",
+            )
+        families.append(
+            RetiredFamily(tuple(item["prefixes"]), item["date"], item["source"])
+        )
+    return tuple(families)
+
+
+@functools.cache
+def retired_families() -> tuple[RetiredFamily, ...]:
+    """The families the data retires by id prefix.
+
+    Returns:
+        The families, in data order.
+    """
+    return _retired_families_from_json(_document())
 
 
 @functools.cache
@@ -620,6 +677,14 @@ def check_model(model: str, region: str) -> ModelInfo | None:
 
 def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> None:
     """Raise for a typo; warn once and return for a plausible newer model."""
+    for family in retired_families():
+        if model.startswith(family.prefixes):
+            raise ValueError(
+                f"Model {model!r} belongs to a family DashScope retired on "
+                f"{family.date} (Source: {family.source}.) Pick a current model "
+                "(see langchain_qwen.list_models()), or pass validate_model=False "
+                "if your account still has it."
+            )
     why = _names.problem(model, _grammar(), catalog)
     if why is not None:
         # Never suggest a retired model.
@@ -810,6 +875,7 @@ __all__ = [
     "Lifecycle",
     "ModelInfo",
     "QwenModelWarning",
+    "RetiredFamily",
     "Status",
     "Thinking",
     "UnknownModelWarning",
@@ -820,5 +886,6 @@ __all__ = [
     "model_profile",
     "models_with",
     "parse_catalog",
+    "retired_families",
     "unknown_profile",
 ]

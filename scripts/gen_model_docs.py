@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from langchain_qwen import catalog
 from langchain_qwen.catalog import REGIONS, ModelInfo, data_date, list_models, lookup
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "models.md"
@@ -131,7 +132,13 @@ def render() -> str:
         "`unknown`. Only Alibaba notices retire a model here: names that third "
         "parties report retired stay active (their entries say so in `source`). "
         "`validate_model=False`, or a non-DashScope host, keeps a retired name "
-        "usable.",
+        "usable. Whole families retired before the catalogue listed them are "
+        "refused by id prefix: "
+        + "; ".join(
+            f"{', '.join(f'`{p}*`' for p in family.prefixes)} (retired {family.date})"
+            for family in catalog.retired_families()
+        )
+        + ".",
         "",
         NEWER_THAN_THE_PACKAGE,
         "",

@@ -167,6 +167,23 @@ def test_retired_model_stays_usable_with_the_escape_hatches() -> None:
     assert other.profile["reasoning_output"] is True  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    "name", ["qwen2-7b-instruct", "qwen1.5-72b-chat", "qwen-audio-turbo"]
+)
+def test_retired_families_fail_with_their_date(name: str) -> None:
+    # Not catalogue entries, but whole families retired on 2026-03-30: refused
+    # with the date instead of passing as "newer than the catalogue".
+    with pytest.raises(ValueError, match="family DashScope retired on 2026-03-30"):
+        ChatQwen(model=name, api_key=KEY)
+    assert ChatQwen(model=name, api_key=KEY, validate_model=False).model_name == name
+
+
+def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
+    # qwen2.5 is not qwen2; an unknown qwen2.5 size is a newer model.
+    with pytest.warns(UserWarning, match="not in langchain-qwen's catalogue"):
+        ChatQwen(model="qwen2.5-9b-instruct", api_key=KEY)
+
+
 def test_third_party_reported_retirements_stay_usable() -> None:
     # On a reseller's list only (CHANGES_2026H2 1.1 [3P]): active.
     for name in ("qwen3-max", "qwen3-32b", "qvq-plus", "deepseek-v3.2"):
