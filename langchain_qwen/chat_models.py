@@ -498,6 +498,10 @@ class ChatQwen(BaseChatOpenAI):
     enable_code_interpreter: bool | None = None
     """Let the model run code (only some thinking models)."""
 
+    # DashScope's name for it since April 2026, as `ChatOpenAI` accepts it too.
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    """The output cap (answer plus reasoning), sent as `max_completion_tokens`."""
+
     # Wider than the parent's type: DashScope also takes token ids.
     stop: str | list[str] | list[int] | list[list[int]] | None = Field(  # type: ignore[assignment]
         default=None, alias="stop_sequences"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import httpx
@@ -442,3 +443,16 @@ def test_stream_usage_chunk_carries_raw_usage() -> None:
     middle = model._convert_chunk_to_generation_chunk(chunks[1], AIMessageChunk, {})
     assert middle is not None
     assert "token_usage" not in (middle.generation_info or {})
+
+
+def test_max_completion_tokens_is_the_field_not_a_model_kwarg() -> None:
+    # DashScope's name since April 2026: accepted as ChatOpenAI accepts it,
+    # without the parent's "move it to model_kwargs" warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ChatQwen(api_key=KEY, max_completion_tokens=100)
+    assert model.max_tokens == 100
+    assert model.model_kwargs == {}
+    payload = model._get_request_payload("hi")
+    assert payload["max_completion_tokens"] == 100
+    assert "max_tokens" not in payload

@@ -33,7 +33,10 @@ HI = [HumanMessage("hi")]
         ({"thinking_budget": 0}, "thinking_budget must be an integer >= 1"),
         ({"top_logprobs": 9, "logprobs": True}, r"top_logprobs must be .* \[0, 5\]"),
         ({"top_logprobs": 2}, "only with logprobs=True"),
-        ({"model_kwargs": {"max_completion_tokens": 0}}, "max_completion_tokens must"),
+        # max_completion_tokens is the max_tokens field's alias: the parent
+        # moves it out of model_kwargs, and the check names the field.
+        ({"model_kwargs": {"max_completion_tokens": 0}}, "max_tokens must"),
+        ({"max_completion_tokens": 0}, "max_tokens must"),
     ],
 )
 def test_instance_ranges_fail_at_construction(
