@@ -39,6 +39,7 @@ from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
 from langchain_qwen._connection import resolve_connection
 from langchain_qwen._stream_guard import context_for, translating
 from langchain_qwen.chat_models import ChatQwen
+from langchain_qwen.embeddings import QwenEmbeddings
 from langchain_qwen.errors import ErrorContext
 
 _NOT_BODY_KWARGS = frozenset({"ls_structured_output_format"})
@@ -426,7 +427,8 @@ async def asubmit_batch(
 def submit_embeddings_batch(
     texts: Sequence[str],
     *,
-    model: str = "text-embedding-v4",
+    embeddings: QwenEmbeddings | None = None,
+    model: str | None = None,
     dimensions: int | None = None,
     base_url: str | None = None,
     region: str | None = None,
@@ -444,7 +446,11 @@ def submit_embeddings_batch(
 
     Args:
         texts: The texts, each non-empty.
-        model: The embedding model (batchable in Beijing only, per the facts).
+        embeddings: A `QwenEmbeddings` whose model, dimensions, endpoint, key,
+            retries and timeout the job uses (instead of the arguments below),
+            so the batch embeds exactly as `embed_documents` would.
+        model: The embedding model (batchable in Beijing only, per the facts);
+            `text-embedding-v4` when neither it nor `embeddings` is given.
         dimensions: The vector size, sent when given.
         base_url: As for `ChatQwen`.
         region: As for `ChatQwen`.
@@ -462,6 +468,30 @@ def submit_embeddings_batch(
         ValueError: Empty input, a bad `dimensions`, or a model or region
             DashScope does not batch; nothing is sent.
     """
+    if embeddings is not None:
+        given = {
+            "model": model,
+            "dimensions": dimensions,
+            "base_url": base_url,
+            "region": region,
+            "workspace_id": workspace_id,
+            "api_key": api_key,
+            "timeout": timeout,
+        }
+        clash = sorted(name for name, value in given.items() if value is not None)
+        if clash:
+            msg = (
+                f"Pass either embeddings= or {', '.join(clash)}: the embeddings "
+                "instance already decides them."
+            )
+            raise ValueError(msg)
+        model, dimensions = embeddings.model, embeddings.dimensions
+        base_url, api_key = embeddings.base_url, embeddings.api_key
+        validate_model = embeddings.validate_model
+        timeout = embeddings.request_timeout
+        if embeddings.max_retries is not None:
+            max_retries = embeddings.max_retries
+    model = model or "text-embedding-v4"
     items = rules.check_texts(texts)
     if dimensions is not None and (
         not isinstance(dimensions, int)

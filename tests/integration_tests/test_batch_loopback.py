@@ -19,6 +19,7 @@ from langchain_qwen import (
     QuotaExceededError,
     QwenBatchError,
     QwenBatchJob,
+    QwenEmbeddings,
     QwenEmbeddingsBatchJob,
     asubmit_batch,
     submit_batch,
@@ -375,6 +376,26 @@ def test_embeddings_batch_returns_vectors_in_order(server: DashScopeServer) -> N
         job.id, base_url=server.base_url, api_key="sk-test"
     )
     assert again.results() == vectors
+
+
+def test_embeddings_batch_takes_a_qwen_embeddings(server: DashScopeServer) -> None:
+    embeddings = QwenEmbeddings(
+        base_url=server.base_url,
+        api_key="sk-test",
+        model="text-embedding-v4",
+        dimensions=64,
+    )
+    texts = ["alpha beta", "gamma delta", "epsilon"]
+    with pytest.raises(ValueError, match="Pass either embeddings= or dimensions"):
+        submit_embeddings_batch(texts, embeddings=embeddings, dimensions=128)
+    assert server.requests == []
+    job = submit_embeddings_batch(texts, embeddings=embeddings)
+    line = _lines(server, job.id)[0]["body"]
+    assert (line["model"], line["dimensions"]) == ("text-embedding-v4", 64)
+    assert server.requests[0].headers["authorization"] == "Bearer sk-test"
+    server.batches.run_all()
+    # The batch embeds exactly as the live call does.
+    assert job.results(raise_on_error=True) == embeddings.embed_documents(texts)
 
 
 def test_key_never_in_saved_job_or_repr(
