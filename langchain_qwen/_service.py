@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from langchain_openai.chat_models._client_utils import (
     _get_default_async_httpx_client,
@@ -92,6 +92,7 @@ def error_context(
     api_key: SecretStr,
     max_retries: int | None,
     timeout: Any,
+    api: Literal["embeddings", "rerank"],
 ) -> ErrorContext:
     """Describe a call for error hints, as `ChatQwen` does.
 
@@ -102,6 +103,7 @@ def error_context(
         api_key: The key (kept out of every message).
         max_retries: The retry budget, `None` for the SDK's default.
         timeout: The timeout setting.
+        api: The API called, so hints name its own fixes.
 
     Returns:
         The context.
@@ -113,6 +115,7 @@ def error_context(
         max_retries=_SDK_DEFAULT_RETRIES if max_retries is None else max_retries,
         timeout=timeout,
         secrets=(api_key.get_secret_value(),),
+        api=api,
     )
 
 

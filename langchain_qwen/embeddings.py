@@ -275,6 +275,7 @@ class QwenEmbeddings(BaseModel, Embeddings):
             api_key=self.api_key,
             max_retries=self.max_retries,
             timeout=self.request_timeout,
+            api="embeddings",
         )
 
     def _batches(self, texts: Sequence[str]) -> list[list[str]]:

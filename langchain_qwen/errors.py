@@ -28,7 +28,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import openai
 from langchain_core.exceptions import (
@@ -375,6 +375,7 @@ class ErrorContext:
         max_retries: The retry budget (the SDK's default when not set).
         timeout: The `timeout` setting as given.
         secrets: Strings never to show in a message (the API key).
+        api: Which API the call used, so hints name its own fixes.
     """
 
     base_url: str
@@ -383,6 +384,7 @@ class ErrorContext:
     max_retries: int = 2
     timeout: Any = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    api: Literal["chat", "embeddings", "rerank"] = "chat"
 
 
 @dataclass
@@ -454,11 +456,12 @@ def _model_hint(ctx: ErrorContext, code: str | None) -> str:
     if info is not None and ctx.region is not None and ctx.region not in info.regions:
         where = ", ".join(r for r in REGIONS if r in info.regions)
         lead += f" The catalogue lists it for: {where}."
-    listing = (
-        f"langchain_qwen.list_models({ctx.region!r})"
-        if ctx.region
-        else "langchain_qwen.list_models()"
-    )
+    lister = {
+        "chat": "langchain_qwen.list_models",
+        "embeddings": "langchain_qwen.model_kinds.list_embedding_models",
+        "rerank": "langchain_qwen.model_kinds.list_rerank_models",
+    }[ctx.api]
+    listing = f"{lister}({ctx.region!r})" if ctx.region else f"{lister}()"
     return (
         f"{lead} Models differ by region: {listing} lists the models of the "
         "catalogue there. Check the spelling (model ids are lower case) and, in the "
@@ -546,6 +549,16 @@ def _request_hint(ctx: ErrorContext, message: str) -> str:
 
 
 def _overflow_hint(ctx: ErrorContext) -> str:
+    if ctx.api == "embeddings":
+        return (
+            f"A text is longer than {ctx.model!r} takes in one input: split long "
+            "texts (for example with a text splitter) before embedding them."
+        )
+    if ctx.api == "rerank":
+        return (
+            f"The query or a document is longer than {ctx.model!r} takes: "
+            "shorten it, or split long documents before reranking them."
+        )
     info = catalog.lookup(ctx.model)
     size = f" ({info.context_window} tokens)" if info and info.context_window else ""
     return (

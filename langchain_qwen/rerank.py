@@ -248,6 +248,7 @@ class QwenRerank(BaseDocumentCompressor):
             api_key=self.api_key,
             max_retries=self.max_retries,
             timeout=self.request_timeout,
+            api="rerank",
         )
 
     def _check(self, texts: Sequence[str], query: str) -> None:

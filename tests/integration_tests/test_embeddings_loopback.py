@@ -15,8 +15,10 @@ from langchain_qwen import (
     MalformedResponseError,
     QuotaExceededError,
     QwenAuthenticationError,
+    QwenContextOverflowError,
     QwenEmbeddings,
     QwenInvalidRequestError,
+    QwenModelNotFoundError,
     ThrottlingError,
 )
 from langchain_qwen.testing import (
@@ -264,3 +266,24 @@ async def test_one_failed_batch_fails_the_async_call() -> None:
     async with DashScopeServer(routes={PATH: _failing_on("poison")}) as server:
         with pytest.raises(QwenInvalidRequestError, match="Cannot embed poison"):
             await _embedder(server, max_retries=0).aembed_documents(texts)
+
+
+def test_hints_speak_of_embeddings() -> None:
+    # A 404 points at the embedding catalogue, and an input over the limit says
+    # to split the text (not to trim chat messages).
+    missing = error_reply(
+        404, "model_not_found", "The model `text-embedding-v9` does not exist."
+    )
+    with DashScopeServer(routes={PATH: lambda _: missing}) as server:
+        with pytest.raises(QwenModelNotFoundError) as info:
+            _embedder(server, max_retries=0).embed_query("hi")
+    assert "list_embedding_models()" in (info.value.hint or "")
+    assert "langchain_qwen.list_models" not in (info.value.hint or "")
+    too_long = error_reply(
+        400, "InvalidParameter", "Range of input length should be [1, 8192]"
+    )
+    with DashScopeServer(routes={PATH: lambda _: too_long}) as server:
+        with pytest.raises(QwenContextOverflowError) as overflow:
+            _embedder(server, max_retries=0).embed_query("hi")
+    assert "split long texts" in (overflow.value.hint or "")
+    assert "trim_messages" not in (overflow.value.hint or "")
