@@ -18,6 +18,9 @@ from langchain_qwen.regions import HostKind, resolve_endpoint
 NO_KEY = "EMPTY"
 """The placeholder key for a keyless (self-hosted) endpoint."""
 
+CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
+"""Host kinds whose model sets are the catalogue's; plan hosts have their own."""
+
 
 @dataclass(frozen=True)
 class Connection:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from langchain_openai.chat_models._client_utils import (
     _get_default_async_httpx_client,
@@ -21,10 +21,19 @@ from langchain_openai.chat_models._client_utils import (
     _proxy_env_detected,
     _resolve_socket_options,
 )
-from pydantic import SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    model_validator,
+)
 
 from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
+from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen.errors import ErrorContext
+from langchain_qwen.regions import host_info
 
 try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
     import httpx2 as _httpx
@@ -204,3 +213,121 @@ def surely_over(text: str, limit: int) -> bool:
         `True` only when even the lower bound exceeds the limit.
     """
     return len(text) > limit and min_tokens(text) > limit
+
+
+class DashScopeService(BaseModel):
+    """The settings every non-chat client shares, and how they are resolved.
+
+    Region, workspace domain, base URL and key follow `ChatQwen`'s rules
+    (`_connection.resolve_connection`); the SDK clients are built once, by
+    `build_clients`. A subclass names its API (`_api`), may move the resolved
+    base URL to its API's root (`_base_url_for`) and may pick a default model
+    per region (`_default_model_for`).
+    """
+
+    region: str | None = None
+    """Canonical region name after resolution; `None` for a non-DashScope host."""
+
+    workspace_id: str | None = None
+    """Workspace id selecting the region's workspace-dedicated domain."""
+
+    api_key: SecretStr = Field(default=SecretStr(""), repr=False)
+    """The Model Studio key (from `DASHSCOPE_API_KEY` when not given)."""
+
+    base_url: str | None = None
+    """The API's base URL after resolution."""
+
+    validate_model: bool = True
+    """Check the model and the inputs' limits against the catalogue."""
+
+    request_timeout: Any = Field(default=None, alias="timeout")
+    """Timeout per request, in seconds (or an `httpx.Timeout`)."""
+
+    max_retries: int | None = None
+    """Retries of a failed request; the `openai` SDK's default (2) when `None`."""
+
+    default_headers: dict[str, str] | None = None
+    """Headers sent with every request."""
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra fields sent in every request body."""
+
+    http_client: Any = Field(default=None, exclude=True)
+    """A custom `httpx.Client` (proxies, certificates, ...)."""
+
+    http_async_client: Any = Field(default=None, exclude=True)
+    """A custom `httpx.AsyncClient`."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="forbid",
+        protected_namespaces=(),
+        # The input holds the key: never echo it in a validation error.
+        hide_input_in_errors=True,
+    )
+
+    _api: ClassVar[Literal["embeddings", "rerank"]]
+    _client: Any = PrivateAttr(default=None)
+    _async_client: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def _base_url_for(cls, compat_base_url: str) -> str:
+        return compat_base_url
+
+    @classmethod
+    def _default_model_for(cls, region: str | None) -> str | None:
+        return None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_service_settings(cls, values: Any) -> Any:
+        """Resolve region, endpoint and key with the same rules as `ChatQwen`."""
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        key = values.get("api_key")
+        if isinstance(key, SecretStr):
+            key = key.get_secret_value()
+        connection = resolve_connection(
+            base_url=values.get("base_url"),
+            region=values.get("region"),
+            workspace_id=values.get("workspace_id"),
+            api_key=key,
+        )
+        values["base_url"] = cls._base_url_for(connection.base_url)
+        values["region"] = connection.region
+        values["api_key"] = connection.api_key
+        if values.get("model") is None and (
+            default := cls._default_model_for(connection.region)
+        ):
+            values["model"] = default
+        return values
+
+    @property
+    def _checks_catalogue(self) -> bool:
+        """Whether the host serves the catalogue's models (names are checked)."""
+        host = host_info(cast("str", self.base_url))
+        return host is not None and host.kind in CATALOGUE_HOSTS
+
+    def _connect(self) -> None:
+        """Build the SDK clients; call once the settings are checked."""
+        self._client, self._async_client = build_clients(
+            base_url=cast("str", self.base_url),
+            api_key=self.api_key,
+            timeout=self.request_timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+        )
+
+    def _context(self) -> ErrorContext:
+        return error_context(
+            base_url=cast("str", self.base_url),
+            region=self.region,
+            model=cast("str", getattr(self, "model", "")),
+            api_key=self.api_key,
+            max_retries=self.max_retries,
+            timeout=self.request_timeout,
+            api=self._api,
+        )

@@ -38,7 +38,7 @@ from typing_extensions import Self
 from langchain_qwen import _clients, _transport, catalog, multimodal, structured
 from langchain_qwen import tools as tool_rules
 from langchain_qwen._answer_turn import answer_or_force
-from langchain_qwen._connection import resolve_connection
+from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
     context_for,
@@ -64,8 +64,6 @@ from langchain_qwen.regions import (
 from langchain_qwen.streamed import as_invoke_result
 
 PROVIDER = "qwen"
-# Host kinds whose model sets are the catalogue's; plan hosts have their own.
-_CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
 _US_TIMEOUT = 600.0
 
 
@@ -554,7 +552,7 @@ class ChatQwen(BaseChatOpenAI):
         if model is None:
             model = REGIONS[connection.region or DEFAULT_REGION].default_model
         values["model_name"] = model
-        if values.get("validate_model", True) and connection.kind in _CATALOGUE_HOSTS:
+        if values.get("validate_model", True) and connection.kind in CATALOGUE_HOSTS:
             # Raises for typos and retired models; warns for unknown names.
             catalog.check_model(model, cast("str", connection.region))
         # Virginia's DashScope domain allows requests up to 600 s.
@@ -737,9 +735,7 @@ class ChatQwen(BaseChatOpenAI):
 
     def _checks_catalogue(self) -> bool:
         host = self.host
-        return (
-            self.validate_model and host is not None and host.kind in _CATALOGUE_HOSTS
-        )
+        return self.validate_model and host is not None and host.kind in CATALOGUE_HOSTS
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         info = catalog.lookup(self.model_name)

@@ -5,37 +5,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
     model_validator,
 )
 from typing_extensions import Self
 
 from langchain_qwen import model_kinds
-from langchain_qwen._connection import resolve_connection
 from langchain_qwen._service import (
+    DashScopeService,
     apost_json,
-    build_clients,
-    error_context,
     post_json,
     surely_over,
 )
 from langchain_qwen._stream_guard import translating
-from langchain_qwen.errors import ErrorContext, MalformedResponseError
-from langchain_qwen.regions import host_info
+from langchain_qwen.errors import MalformedResponseError
 
 DEFAULT_MODEL = "text-embedding-v4"
 # Hosts whose model list the catalogue describes (not Coding/Token Plan, not
 # self-hosted servers, where any name may be served).
-_CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
+
 # For a model the catalogue does not know: DashScope's smallest documented
 # per-call limit of the current models, so that a new model is not refused.
 _UNKNOWN_MODEL_BATCH = 10
@@ -45,7 +39,7 @@ _OWN_FIELDS = frozenset({"model", "input", "dimensions", "encoding_format"})
 _T = TypeVar("_T")
 
 
-class QwenEmbeddings(BaseModel, Embeddings):
+class QwenEmbeddings(DashScopeService, Embeddings):
     """Qwen text embedding models on Alibaba Cloud Model Studio (DashScope).
 
     Talks to DashScope's OpenAI-compatible `/embeddings` endpoint with
@@ -135,96 +129,25 @@ class QwenEmbeddings(BaseModel, Embeddings):
     dimensions: int | None = None
     """The vector size; the model's default when `None`."""
 
-    region: str | None = None
-    """Canonical region name after resolution; `None` for a non-DashScope host."""
-
-    workspace_id: str | None = None
-    """Workspace id selecting the region's workspace-dedicated domain."""
-
-    api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    """The Model Studio key (from `DASHSCOPE_API_KEY` when not given)."""
-
-    base_url: str | None = None
-    """The OpenAI-compatible base URL after resolution."""
-
-    validate_model: bool = True
-    """Check name, region and `dimensions` against the catalogue."""
-
     batch_size: int | None = Field(default=None, ge=1)
     """Texts per request; the model's per-call limit when `None`."""
 
     max_concurrency: int = Field(default=4, ge=1)
     """Requests in flight at once."""
 
-    request_timeout: Any = Field(default=None, alias="timeout")
-    """Timeout per request, in seconds (or an `httpx.Timeout`)."""
-
-    max_retries: int | None = None
-    """Retries of a failed request; the `openai` SDK's default (2) when `None`."""
-
-    default_headers: dict[str, str] | None = None
-    """Headers sent with every request."""
-
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra fields sent in every request body."""
-
-    http_client: Any = Field(default=None, exclude=True)
-    """A custom `httpx.Client` (proxies, certificates, ...)."""
-
-    http_async_client: Any = Field(default=None, exclude=True)
-    """A custom `httpx.AsyncClient`."""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        extra="forbid",
-        protected_namespaces=(),
-        # The input holds the key: never echo it in a validation error.
-        hide_input_in_errors=True,
-    )
+    _api = "embeddings"
 
     _max_batch: int = PrivateAttr(default=_UNKNOWN_MODEL_BATCH)
     _max_input_tokens: int | None = PrivateAttr(default=None)
-    _client: Any = PrivateAttr(default=None)
-    _async_client: Any = PrivateAttr(default=None)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _resolve_dashscope_settings(cls, values: Any) -> Any:
-        """Resolve region, endpoint and key with the same rules as `ChatQwen`."""
-        if not isinstance(values, dict):
-            return values
-        values = dict(values)
-        key = values.get("api_key")
-        if isinstance(key, SecretStr):
-            key = key.get_secret_value()
-        connection = resolve_connection(
-            base_url=values.get("base_url"),
-            region=values.get("region"),
-            workspace_id=values.get("workspace_id"),
-            api_key=key,
-        )
-        values["base_url"] = connection.base_url
-        values["region"] = connection.region
-        values["api_key"] = connection.api_key
-        return values
 
     @model_validator(mode="after")
     def _check_and_connect(self) -> Self:
         """Check the settings against the catalogue, then build the SDK clients."""
-        host = host_info(cast("str", self.base_url))
-        self._apply_catalogue(host.kind if host is not None else None)
-        self._client, self._async_client = build_clients(
-            base_url=cast("str", self.base_url),
-            api_key=self.api_key,
-            timeout=self.request_timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
+        self._apply_catalogue()
+        self._connect()
         return self
 
-    def _apply_catalogue(self, host_kind: Any) -> None:
+    def _apply_catalogue(self) -> None:
         clash = sorted(_OWN_FIELDS & set(self.model_kwargs))
         if clash:
             msg = (
@@ -235,7 +158,7 @@ class QwenEmbeddings(BaseModel, Embeddings):
             raise ValueError(msg)
         info: model_kinds.EmbeddingModelInfo | None = None
         if self.validate_model:
-            if host_kind in _CATALOGUE_HOSTS:
+            if self._checks_catalogue:
                 info = model_kinds.check_embedding_model(self.model, self.region)
             else:
                 # Any name may be served elsewhere, but a known model keeps its rules.
@@ -266,17 +189,6 @@ class QwenEmbeddings(BaseModel, Embeddings):
             self._max_batch = self.batch_size
 
     # -- the requests ---------------------------------------------------------
-
-    def _context(self) -> ErrorContext:
-        return error_context(
-            base_url=cast("str", self.base_url),
-            region=self.region,
-            model=self.model,
-            api_key=self.api_key,
-            max_retries=self.max_retries,
-            timeout=self.request_timeout,
-            api="embeddings",
-        )
 
     def _batches(self, texts: Sequence[str]) -> list[list[str]]:
         """Check every text, then cut the list into request-sized batches."""

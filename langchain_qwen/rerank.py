@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from langchain_qwen import model_kinds
-from langchain_qwen._connection import resolve_connection
 from langchain_qwen._service import (
+    DashScopeService,
     apost_json,
-    build_clients,
-    error_context,
     min_tokens,
     post_json,
     surely_over,
 )
 from langchain_qwen._stream_guard import translating
-from langchain_qwen.errors import ErrorContext, MalformedResponseError
-from langchain_qwen.regions import COMPAT_PATH, host_info
+from langchain_qwen.errors import MalformedResponseError
+from langchain_qwen.regions import COMPAT_PATH
 
 RERANK_PATH = "/compatible-api/v1"
 """The base path of DashScope's compatible rerank API (not `/compatible-mode/v1`)."""
@@ -30,7 +28,7 @@ RERANK_PATH = "/compatible-api/v1"
 # The region's rerank model when none is given (the catalogue's text model).
 _DEFAULT_MODELS = {"singapore": "qwen3-rerank", "beijing": "gte-rerank-v2"}
 _DEFAULT_MODEL = "qwen3-rerank"
-_CATALOGUE_HOSTS = frozenset({"shared", "workspace", "trial"})
+
 _OWN_FIELDS = frozenset({"model", "query", "documents", "top_n", "instruct"})
 
 
@@ -49,7 +47,7 @@ def rerank_base_url(base_url: str) -> str:
     return url
 
 
-class QwenRerank(BaseDocumentCompressor):
+class QwenRerank(DashScopeService, BaseDocumentCompressor):
     """Qwen rerank models on Alibaba Cloud Model Studio (DashScope).
 
     Scores documents against a query on DashScope's OpenAI-compatible
@@ -139,75 +137,17 @@ class QwenRerank(BaseDocumentCompressor):
     instruct: str | None = None
     """A ranking task instruction (`qwen3-rerank`)."""
 
-    region: str | None = None
-    """Canonical region name after resolution; `None` for a non-DashScope host."""
-
-    workspace_id: str | None = None
-    """Workspace id selecting the region's workspace-dedicated domain."""
-
-    api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    """The Model Studio key (from `DASHSCOPE_API_KEY` when not given)."""
-
-    base_url: str | None = None
-    """The rerank base URL after resolution (ends in `/compatible-api/v1`)."""
-
-    validate_model: bool = True
-    """Check the model and the documents' limits against the catalogue."""
-
-    request_timeout: Any = Field(default=None, alias="timeout")
-    """Timeout per request, in seconds (or an `httpx.Timeout`)."""
-
-    max_retries: int | None = None
-    """Retries of a failed request; the `openai` SDK's default (2) when `None`."""
-
-    default_headers: dict[str, str] | None = None
-    """Headers sent with every request."""
-
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra fields sent in every request body."""
-
-    http_client: Any = Field(default=None, exclude=True)
-    """A custom `httpx.Client`."""
-
-    http_async_client: Any = Field(default=None, exclude=True)
-    """A custom `httpx.AsyncClient`."""
-
-    model_config = ConfigDict(
-        populate_by_name=True,
-        extra="forbid",
-        protected_namespaces=(),
-        # The input holds the key: never echo it in a validation error.
-        hide_input_in_errors=True,
-    )
+    _api = "rerank"
 
     _info: model_kinds.RerankModelInfo | None = PrivateAttr(default=None)
-    _client: Any = PrivateAttr(default=None)
-    _async_client: Any = PrivateAttr(default=None)
 
-    @model_validator(mode="before")
     @classmethod
-    def _resolve_dashscope_settings(cls, values: Any) -> Any:
-        """Resolve region, endpoint and key with the same rules as `ChatQwen`."""
-        if not isinstance(values, dict):
-            return values
-        values = dict(values)
-        key = values.get("api_key")
-        if isinstance(key, SecretStr):
-            key = key.get_secret_value()
-        connection = resolve_connection(
-            base_url=values.get("base_url"),
-            region=values.get("region"),
-            workspace_id=values.get("workspace_id"),
-            api_key=key,
-        )
-        values["base_url"] = rerank_base_url(connection.base_url)
-        values["region"] = connection.region
-        values["api_key"] = connection.api_key
-        if values.get("model") is None:
-            values["model"] = _DEFAULT_MODELS.get(
-                connection.region or "", _DEFAULT_MODEL
-            )
-        return values
+    def _base_url_for(cls, compat_base_url: str) -> str:
+        return rerank_base_url(compat_base_url)
+
+    @classmethod
+    def _default_model_for(cls, region: str | None) -> str | None:
+        return _DEFAULT_MODELS.get(region or "", _DEFAULT_MODEL)
 
     @model_validator(mode="after")
     def _check_and_connect(self) -> Self:
@@ -220,36 +160,16 @@ class QwenRerank(BaseDocumentCompressor):
             )
             raise ValueError(msg)
         if self.validate_model:
-            host = host_info(cast("str", self.base_url))
-            if host is not None and host.kind in _CATALOGUE_HOSTS:
+            if self._checks_catalogue:
                 self._info = model_kinds.check_rerank_model(self.model, self.region)
             else:
                 self._info = model_kinds.rerank_model(self.model)
                 if self._info is not None and self._info.status == "retired":
                     model_kinds.check_rerank_model(self.model, None)
-        self._client, self._async_client = build_clients(
-            base_url=cast("str", self.base_url),
-            api_key=self.api_key,
-            timeout=self.request_timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            http_client=self.http_client,
-            http_async_client=self.http_async_client,
-        )
+        self._connect()
         return self
 
     # -- requests -------------------------------------------------------------
-
-    def _context(self) -> ErrorContext:
-        return error_context(
-            base_url=cast("str", self.base_url),
-            region=self.region,
-            model=self.model,
-            api_key=self.api_key,
-            max_retries=self.max_retries,
-            timeout=self.request_timeout,
-            api="rerank",
-        )
 
     def _check(self, texts: Sequence[str], query: str) -> None:
         if not isinstance(query, str) or not query:
