@@ -39,6 +39,10 @@ HI = [HumanMessage("hi")]
         ({"max_completion_tokens": 0}, "max_tokens must"),
     ],
 )
+# The model_kwargs case is moved to the field by the parent, which warns so.
+@pytest.mark.filterwarnings(
+    "ignore:Parameters {'max_completion_tokens'} should be specified explicitly"
+)
 def test_instance_ranges_fail_at_construction(
     fields: dict[str, Any], message: str
 ) -> None:
