@@ -10,6 +10,7 @@ DashScope would receive on each turn.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -168,8 +169,11 @@ async def test_async_and_streamed_runs(server: DashScopeServer) -> None:
         elif mode == "values":
             final = data
     assert isinstance(final["structured_response"], Weather)
-    assert any(c.tool_call_chunks for c in chunks)
-    assert all(r.body["stream"] is True for r in server.requests[2:])
+    if sys.version_info >= (3, 11):
+        # Before 3.11 asyncio tasks do not carry the callbacks' context, so
+        # LangGraph's "messages" mode neither streams async nodes nor sees tokens.
+        assert all(r.body["stream"] is True for r in server.requests[2:])
+        assert any(c.tool_call_chunks for c in chunks)
 
 
 def test_several_schemas_need_required(server: DashScopeServer) -> None:
