@@ -1,19 +1,10 @@
 """LangChain integration for Qwen models on Alibaba Cloud Model Studio (DashScope)."""
 
+from typing import TYPE_CHECKING
+
 from langchain_qwen._version import __version__
-from langchain_qwen.batch import (
-    BatchProgress,
-    QwenBatchError,
-    QwenBatchJob,
-    QwenEmbeddingsBatchJob,
-    asubmit_batch,
-    submit_batch,
-    submit_embeddings_batch,
-)
-from langchain_qwen.caching import mark_cache, with_cache_control
 from langchain_qwen.catalog import ModelInfo, list_models, lookup
 from langchain_qwen.chat_models import ChatQwen
-from langchain_qwen.embeddings import QwenEmbeddings
 from langchain_qwen.errors import (
     BillingError,
     ContentModerationError,
@@ -36,9 +27,41 @@ from langchain_qwen.lifecycle import (
     QwenModelWarning,
     UnknownModelWarning,
 )
-from langchain_qwen.model_list import live_models
 from langchain_qwen.regions import REGIONS
-from langchain_qwen.rerank import QwenRerank
+
+if TYPE_CHECKING:
+    from langchain_qwen.batch import (
+        BatchProgress,
+        QwenBatchError,
+        QwenBatchJob,
+        QwenEmbeddingsBatchJob,
+        asubmit_batch,
+        submit_batch,
+        submit_embeddings_batch,
+    )
+    from langchain_qwen.caching import mark_cache, with_cache_control
+    from langchain_qwen.embeddings import QwenEmbeddings
+    from langchain_qwen.model_list import live_models
+    from langchain_qwen.rerank import QwenRerank
+
+# Imported on first use (`__getattr__`): a chat-only program never pays for
+# the batch, caching, embeddings, rerank and live-list modules (about a third
+# of this package's own import time).
+_LAZY = {
+    "BatchProgress": "batch",
+    "QwenBatchError": "batch",
+    "QwenBatchJob": "batch",
+    "QwenEmbeddingsBatchJob": "batch",
+    "asubmit_batch": "batch",
+    "submit_batch": "batch",
+    "submit_embeddings_batch": "batch",
+    "mark_cache": "caching",
+    "with_cache_control": "caching",
+    "QwenCacheMiddleware": "caching",
+    "QwenEmbeddings": "embeddings",
+    "live_models": "model_list",
+    "QwenRerank": "rerank",
+}
 
 __all__ = [
     "REGIONS",
@@ -81,13 +104,19 @@ __all__ = [
 
 
 # QwenCacheMiddleware is importable by name but left out of `__all__`, so that
-# `from langchain_qwen import *` works without langchain installed.
+# `from langchain_qwen import *` works without langchain installed (it
+# subclasses langchain's AgentMiddleware, built on first use).
 def __getattr__(name: str) -> object:
-    # QwenCacheMiddleware subclasses langchain's AgentMiddleware: built on
-    # first use, so importing langchain_qwen never imports langchain.
-    if name == "QwenCacheMiddleware":
-        from langchain_qwen import caching  # noqa: PLC0415
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib  # noqa: PLC0415
 
-        return caching.QwenCacheMiddleware
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

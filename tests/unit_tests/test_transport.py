@@ -187,6 +187,20 @@ def test_requests_match_the_sdk_path() -> None:
     assert json.loads(lean.content)["enable_search"] is True
 
 
+def test_a_changed_base_url_is_honoured_after_the_url_is_remembered() -> None:
+    script = Script()
+    m = model(script)
+    m.invoke("hi")
+    m.invoke("hi")
+    for client in (m.root_client, m.root_async_client):
+        client.base_url = "http://127.0.0.1:9/other/v2"
+    m.invoke("hi")
+    asyncio.run(m.ainvoke("hi"))
+    urls = [str(r.url) for r in script.requests]
+    assert urls[:2] == [f"{BASE}/chat/completions"] * 2
+    assert urls[2:] == ["http://127.0.0.1:9/other/v2/chat/completions"] * 2
+
+
 def test_a_pydantic_value_is_sent_as_json() -> None:
     class Location(BaseModel):
         city: str
