@@ -32,16 +32,7 @@ def _thinking(info: catalog.ModelInfo) -> str:
 
 
 def _inputs(info: catalog.ModelInfo) -> str:
-    kinds = [
-        k
-        for k, on in (
-            ("image", info.image_inputs),
-            ("video", info.video_inputs),
-            ("audio", info.audio_inputs),
-        )
-        if on
-    ]
-    return "+".join(["text", *kinds])
+    return "+".join(info.input_kinds)
 
 
 def _row(name: str, info: catalog.ModelInfo | None, region: str | None) -> list[str]:

@@ -198,6 +198,16 @@ class ModelInfo:
         return life.status
 
     @property
+    def input_kinds(self) -> tuple[str, ...]:
+        """The kinds of input the model takes, text first."""
+        kinds = (
+            ("image", self.image_inputs),
+            ("video", self.video_inputs),
+            ("audio", self.audio_inputs),
+        )
+        return ("text", *(kind for kind, on in kinds if on))
+
+    @property
     def thinking_default(self) -> bool:
         """Whether the model thinks when the request does not say."""
         return self.thinking in ("optional_on", "always")

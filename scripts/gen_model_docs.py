@@ -26,16 +26,7 @@ def _yes(flag: bool) -> str:
 
 
 def _inputs(info: ModelInfo) -> str:
-    kinds = [
-        k
-        for k, on in (
-            ("image", info.image_inputs),
-            ("video", info.video_inputs),
-            ("audio", info.audio_inputs),
-        )
-        if on
-    ]
-    return ", ".join(["text", *kinds])
+    return ", ".join(info.input_kinds)
 
 
 def _snapshots(info: ModelInfo) -> str:
