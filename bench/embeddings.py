@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # bench the checkout, not a wheel
+
+from bench import run as main_bench  # noqa: E402  (its server process serves both)
 
 MODEL = "text-embedding-v4"
 DIMENSIONS = 1024
@@ -50,33 +50,9 @@ def serve() -> None:
 
 @contextmanager
 def bench_server() -> Iterator[str]:
-    """Start the server in its own process; yield its base URL."""
-    prefixes = ("DASHSCOPE_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=ROOT,
-        env=env,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        base_url = proc.stdout.readline().strip()
-        if not base_url.startswith("http"):
-            msg = f"the bench server did not start (exit code {proc.poll()})"
-            raise RuntimeError(msg)
+    """Start this bench's server in its own process; yield its base URL."""
+    with main_bench.bench_server(Path(__file__).resolve()) as base_url:
         yield base_url
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def contenders(base_url: str) -> dict[str, Any]:

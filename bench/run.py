@@ -143,10 +143,14 @@ def serve() -> None:
 
 
 @contextmanager
-def bench_server() -> Iterator[str]:
-    """Start the server in its own process; yield its base URL."""
+def bench_server(script: Path | None = None) -> Iterator[str]:
+    """Start a bench's server in its own process; yield its base URL.
+
+    `script` (this file by default) is run with `--serve`: it prints the base
+    URL, then serves until its stdin closes.
+    """
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve"],
+        [sys.executable, str(script or Path(__file__).resolve()), "--serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=ROOT,
