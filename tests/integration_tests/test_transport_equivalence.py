@@ -3,11 +3,11 @@
 Every scenario runs twice against one loopback server: once on the lean path
 (ChatQwen's default) and once with `_typed_path = True` (the parent's SDK
 path: typed objects, `model_dump`, `wait_for`). Each output is dumped whole
-(`model_dump` of every message and chunk: content, additional_kwargs,
-response_metadata, usage_metadata, tool_calls, tool_call_chunks, id,
-chunk_position, ...) with the values that differ between any two requests
-(fresh uuids, run ids, the `date` header) replaced by placeholders numbered in
-order of appearance; the two dumps must be equal. So must the request bodies
+(the class, `model_dump` and the fields set of every message and chunk:
+content, additional_kwargs, response_metadata, usage_metadata, tool_calls,
+tool_call_chunks, id, chunk_position, ...) with the values that differ
+between any two requests (fresh uuids, run ids, the `date` header) replaced
+by placeholders numbered in order of appearance; the two dumps must be equal. So must the request bodies
 the server received, and the errors raised (class, message, code, request id).
 """
 
@@ -69,7 +69,12 @@ def _canon(value: Any) -> Any:
 
     def walk(obj: Any) -> Any:
         if isinstance(obj, BaseModel):
-            return walk(obj.model_dump())
+            # The fields set too: they decide what `exclude_unset` dumps keep.
+            return {
+                "class": type(obj).__name__,
+                "fields": walk(obj.model_dump()),
+                "set": sorted(obj.model_fields_set),
+            }
         if isinstance(obj, dict):
             if "date" in obj and "content-type" in obj:  # response headers
                 return sorted(obj)

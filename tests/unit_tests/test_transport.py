@@ -288,3 +288,133 @@ async def test_no_timer_when_the_timeout_is_off() -> None:
     m = _stream_model(pause_after=2, pause=0.3, stream_chunk_timeout=0)
     text = "".join([str(c.content) async for c in m.astream("hi")])
     assert text == "Hello there"
+
+
+# --------------------------------------------------------------------------
+# Plain deltas are built without validation, exactly as the hooks build them
+# --------------------------------------------------------------------------
+
+
+def _event(delta: Any, **choice: Any) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "model": "qwen-plus",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": delta, **choice}],
+    }
+
+
+_EVENTS = [
+    _event({"content": "Hi", "role": "assistant"}),
+    _event({"content": "", "role": "assistant"}),
+    _event({"content": None}),
+    _event({}),
+    _event({"content": "多语言 ✓"}, finish_reason=None, logprobs=None),
+    _event({"content": None, "reasoning_content": "Let me think"}),
+    _event({"content": "x", "reasoning_content": ""}),
+    _event({"content": "x", "id": "delta-id"}),
+    _event({"content": "x", "refusal": None, "audio": None}),
+    _event({"content": "", "tool_calls": []}),
+    # Everything below goes through the hooks.
+    _event({"content": "x", "role": "user"}),
+    _event({"content": "x", "role": "system"}),
+    _event({"content": ["a", "b"]}),
+    _event({"content": "x", "id": 7}),
+    _event({"content": "", "tool_calls": [{"index": 0, "function": {"name": "f"}}]}),
+    _event({"content": "", "function_call": {"name": "f", "arguments": ""}}),
+    _event({"content": "x"}, finish_reason="stop"),
+    _event({"content": "x"}, logprobs={"content": [{"token": "x", "logprob": -1.0}]}),
+    _event(None),
+    {**_event({"content": "x"}), "usage": {"prompt_tokens": 1, "total_tokens": 2}},
+    {"id": "c", "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1}},
+    {"type": "content.delta", "choices": [{"delta": {"content": "x"}}]},
+]
+
+
+def _everything(generation: Any) -> Any:
+    """All a generation chunk holds, its message's state included."""
+    if generation is None:
+        return None
+    message = generation.message
+    return (
+        type(message),
+        dict(message.__dict__),
+        set(message.__pydantic_fields_set__),
+        message.__pydantic_extra__,
+        message.__pydantic_private__,
+        {k: v for k, v in generation.__dict__.items() if k != "message"},
+        set(generation.__pydantic_fields_set__),
+        generation.__pydantic_extra__,
+    )
+
+
+@pytest.mark.parametrize("index", range(len(_EVENTS)))
+@pytest.mark.parametrize("first_info", [{}, None, {"headers": {"a": "b"}}])
+def test_plain_deltas_equal_the_hooks(index: int, first_info: Any) -> None:
+    model = ChatQwen(model="qwen-plus", api_key="sk-test", base_url=BASE)
+    convert = transport.chunk_converter(model)
+    assert convert != model._convert_chunk_to_generation_chunk  # the fast one
+    event = _EVENTS[index]
+    expected = model._convert_chunk_to_generation_chunk(
+        json.loads(json.dumps(event)), transport.AIMessageChunk, first_info
+    )
+    got = convert(json.loads(json.dumps(event)), transport.AIMessageChunk, first_info)
+    assert _everything(got) == _everything(expected)
+    if transport.plain_delta(event) is not None and not first_info:
+        # Built directly, with fresh containers: changing one never changes
+        # the next.
+        again = convert(json.loads(json.dumps(event)), transport.AIMessageChunk, {})
+        for key in ("additional_kwargs", "response_metadata", "tool_calls"):
+            assert getattr(got.message, key) is not getattr(again.message, key)
+        assert got.message.model_fields_set is not again.message.model_fields_set
+
+
+def test_only_plain_text_deltas_skip_the_hooks() -> None:
+    plain = [transport.plain_delta(json.loads(json.dumps(e))) for e in _EVENTS]
+    assert [p is not None for p in plain] == [True] * 10 + [False] * 12
+    assert plain[5] == ("", "Let me think", None)
+    assert plain[7] == ("x", None, "delta-id")
+
+
+def test_a_chunk_built_directly_behaves_as_a_validated_one() -> None:
+    model = ChatQwen(model="qwen-plus", api_key="sk-test", base_url=BASE)
+    convert = transport.chunk_converter(model)
+    first = convert(
+        _event({"content": "Hel", "role": "assistant"}), transport.AIMessageChunk, {}
+    )
+    second = convert(
+        _event({"content": "lo", "reasoning_content": "r"}),
+        transport.AIMessageChunk,
+        {},
+    )
+    assert first is not None
+    assert second is not None
+    first.message.id = "lc_run--1"  # what langchain-core does to every chunk
+    total = first + second
+    assert total.text == "Hello"
+    assert total.message.additional_kwargs == {"reasoning_content": "r"}
+    assert total.message.model_dump(exclude_unset=True)["id"] == "lc_run--1"
+    assert "response_metadata" not in second.message.model_dump(exclude_unset=True)
+    assert (
+        type(total.message).model_validate(total.message.model_dump()) == total.message
+    )
+
+
+class _OwnHook(ChatQwen):
+    def _convert_chunk_to_generation_chunk(self, *args: Any, **kwargs: Any) -> Any:
+        generation = super()._convert_chunk_to_generation_chunk(*args, **kwargs)
+        if generation is not None:
+            generation.message.additional_kwargs["seen"] = True
+        return generation
+
+
+def test_a_subclass_hook_and_output_v1_keep_the_hooks() -> None:
+    own = _OwnHook(model="qwen-plus", api_key="sk-test", base_url=BASE)
+    convert = transport.chunk_converter(own)
+    got = convert(_event({"content": "x"}), transport.AIMessageChunk, {})
+    assert got is not None
+    assert got.message.additional_kwargs == {"seen": True}
+    v1 = ChatQwen(
+        model="qwen-plus", api_key="sk-test", base_url=BASE, output_version="v1"
+    )
+    assert transport.chunk_converter(v1) == v1._convert_chunk_to_generation_chunk
