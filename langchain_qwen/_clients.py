@@ -11,7 +11,8 @@ switches those two objects to the subclasses below, which differ only in:
 - the SSE decoder: a stream whose body ends without `data: [DONE]` raises, as a
   connection cut short would, instead of ending as if it were complete;
 - the request URL (`_prepare_url`) is joined once per path and base URL, not
-  on every call.
+  on every call, and a plain JSON POST is built without the SDK's round trip
+  through strings (`_build_plain`).
 
 The switch keeps everything the parent set up (http clients, proxies, headers,
 timeouts, `max_retries`) and survives `with_options()`, which copies the class.
@@ -133,11 +134,85 @@ def _prepared_url(client: Any, url: str, prepare: Any) -> Any:
     return prepared
 
 
+try:  # The SDK's pieces of `_build_request`, where this SDK has them.
+    from openai._base_client import log as _sdk_log
+    from openai._httpx2 import (
+        is_httpx2_async_client,
+        is_httpx2_sync_client,
+        normalize_httpx2_timeout,
+    )
+    from openai._types import NotGiven
+    from openai._utils._json import openapi_dumps
+except ImportError:  # pragma: no cover - other SDKs keep their own build
+    _PLAIN_BUILD = False
+else:
+    _PLAIN_BUILD = True
+
+
+def _build_plain(client: Any, options: Any, retries_taken: int, build: Any) -> Any:
+    """The SDK's `_build_request` for a plain JSON POST, with fewer round trips.
+
+    The SDK turns its headers into a list and the URL into a string, which
+    httpx's `build_request` then parses back and merges with the client's
+    (about 80 us a call). For a request with no query, files, multipart,
+    extra body or cookies, this builds the same `httpx.Request` (method, URL,
+    headers in order, body bytes, timeout) from the SDK's own headers
+    (`_build_headers`, so auth, retry count and timeout headers stay the
+    SDK's) and the client's. Everything else, and debug logging (the SDK logs
+    here), goes to `build`. `tests/unit_tests/test_clients_build.py` compares
+    the two.
+    """
+    http = client._client
+    sync = isinstance(client, openai.OpenAI)
+    is_ours = is_httpx2_sync_client if sync else is_httpx2_async_client
+    if (
+        options.files is not None
+        or options.content is not None
+        or options.extra_json is not None
+        or options.params
+        or options.method.lower() == "get"
+        or not is_ours(http)
+        or http.cookies
+        or http.params
+        or client.default_query
+        or client._auth_query(options.security)
+        or _sdk_log.isEnabledFor(logging.DEBUG)
+    ):
+        return build(options, retries_taken=retries_taken)
+    headers = client._build_headers(options, retries_taken=retries_taken)
+    if headers.get("Content-Type", "").startswith("multipart/form-data"):
+        return build(options, retries_taken=retries_taken)
+    json_data = options.json_data
+    if json_data is None or isinstance(json_data, bytes):
+        content = json_data
+    else:
+        content = openapi_dumps(json_data)
+    merged = _httpx.Headers(http.headers)
+    merged.update(headers)
+    timeout = options.timeout
+    if isinstance(timeout, NotGiven):
+        timeout = client.timeout
+    return _httpx.Request(
+        options.method,
+        client._prepare_url(options.url),
+        content=content,
+        headers=merged,
+        extensions={
+            "timeout": _httpx.Timeout(normalize_httpx2_timeout(timeout)).as_dict()
+        },
+    )
+
+
 class QwenOpenAI(openai.OpenAI):
     """`openai.OpenAI` with DashScope's retry policy and stream check."""
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)
+
+    def _build_request(self, options: Any, *, retries_taken: int = 0) -> Any:
+        if not _PLAIN_BUILD:  # pragma: no cover
+            return super()._build_request(options, retries_taken=retries_taken)
+        return _build_plain(self, options, retries_taken, super()._build_request)
 
     def _should_retry(self, response: Any) -> bool:
         if _should_not_retry(response):
@@ -160,6 +235,11 @@ class QwenAsyncOpenAI(openai.AsyncOpenAI):
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)
+
+    def _build_request(self, options: Any, *, retries_taken: int = 0) -> Any:
+        if not _PLAIN_BUILD:  # pragma: no cover
+            return super()._build_request(options, retries_taken=retries_taken)
+        return _build_plain(self, options, retries_taken, super()._build_request)
 
     def _should_retry(self, response: Any) -> bool:
         if _should_not_retry(response):

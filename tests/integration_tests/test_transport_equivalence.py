@@ -7,8 +7,9 @@ path: typed objects, `model_dump`, `wait_for`). Each output is dumped whole
 content, additional_kwargs, response_metadata, usage_metadata, tool_calls,
 tool_call_chunks, id, chunk_position, ...) with the values that differ
 between any two requests (fresh uuids, run ids, the `date` header) replaced
-by placeholders numbered in order of appearance; the two dumps must be equal. So must the request bodies
-the server received, and the errors raised (class, message, code, request id).
+by placeholders numbered in order of appearance; the two dumps must be equal.
+So must the request bodies the server received, and the errors raised (class,
+message, code, request id).
 """
 
 from __future__ import annotations
