@@ -8,7 +8,7 @@ back into a dict (`model_dump`); and its `astream` wraps each chunk in
 `asyncio.wait_for`. This module skips all four, and nothing else:
 
 - the payload, already JSON-ready, is posted through the SDK client's own
-  request loop (`client.post(..., cast_to=httpx.Response)`), so retries with
+  request loop (`client.request(httpx.Response, options)`), so retries with
   DashScope's policy (`_clients`), `Retry-After`, typed status errors with
   request ids, timeouts, proxies, custom `http_client`s, default and extra
   headers, extra query and body, and `max_retries` all stay the SDK's;
@@ -37,6 +37,7 @@ import functools
 import inspect
 import json
 import logging
+import re
 import typing
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,36 @@ _DONE = b"[DONE]"
 # Request options `create` takes beside the body.
 _OPTION_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
 _TRANSPORT_ERRORS = (_httpx.TransportError,)
+
+try:  # langsmith's (and so langchain-core's) JSON parser, where installed.
+    from orjson import JSONDecodeError as _FastJSONError
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - an interpreter without orjson
+    _fast_loads = None  # type: ignore[assignment]
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{20}").search
+
+
+def _loads(data: bytes, fallback: Callable[[bytes], Any]) -> Any:
+    """Parse JSON with orjson; anything it refuses goes to `fallback` (json).
+
+    orjson refuses what RFC 8259 does not allow (NaN, lone surrogates,
+    invalid UTF-8) and json accepts some of it: the fallback then gives
+    exactly the value, or the error, that json always gave. orjson reads an
+    integer past 64 bits as a float, so any run of 20 digits goes to json.
+    """
+    if _fast_loads is not None and _LONG_DIGITS(data) is None:
+        try:
+            return _fast_loads(data)
+        except _FastJSONError:
+            pass
+    return fallback(data)
+
+
+def _json_of_text(data: bytes) -> Any:
+    # Strict UTF-8, then JSON, as the SDK's decoder and `sse.json()` do.
+    return json.loads(data.decode())
 _TIMEOUT_ERRORS = (_httpx.TimeoutException,)
 
 
@@ -129,11 +160,40 @@ def _options_factory() -> Any:
     return make_request_options  # pragma: no cover - SDKs before `security`
 
 
-def _split(payload: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
-    """The request body and the SDK's request options, as `create` builds them."""
+@functools.cache
+def _plain_options() -> Any:
+    """The request options of a call with no per-call options, built once.
+
+    `FinalRequestOptions.construct` costs about 45 us (it copies every
+    field's default); each call takes a shallow copy of this one instead, as
+    the SDK's own request loop copies the options it is given.
+    """
+    return _construct({}, None)
+
+
+def _construct(kwargs: Mapping[str, Any], body: Any) -> Any:
+    from openai._models import FinalRequestOptions  # noqa: PLC0415
+
+    # As the SDK's `post` builds them.
+    return FinalRequestOptions.construct(
+        method="post",
+        url=_PATH,
+        json_data=body,
+        content=None,
+        files=None,
+        **_options_factory()(**kwargs),
+    )
+
+
+def _request_options(payload: Mapping[str, Any]) -> Any:
+    """The SDK's request options for this payload, as `create` and `post` build them."""
     body = {k: v for k, v in payload.items() if k not in _OPTION_KEYS}
     kwargs = {k: payload[k] for k in _OPTION_KEYS if k in payload}
-    return body, _options_factory()(**kwargs)
+    if kwargs:
+        return _construct(kwargs, body)
+    options = _plain_options().model_copy()
+    options.json_data = body
+    return options
 
 
 # --------------------------------------------------------------------------
@@ -469,9 +529,9 @@ def _read_json(response: Any) -> Any:
     """Parse a body as the SDK's `parse()` does for a model type."""
     content_type = response.headers.get("content-type", "*").split(";")[0]
     if content_type.endswith("json"):
-        return json.loads(response.content)
+        return _loads(response.content, json.loads)
     try:  # Not labelled JSON: still JSON if it parses, else the text.
-        return json.loads(response.content)
+        return _loads(response.content, json.loads)
     except ValueError:
         return response.text
 
@@ -503,11 +563,8 @@ def generate(llm: Any, payload: Mapping[str, Any]) -> ChatResult:
     Returns:
         The result, as the parent's `_generate` returns it.
     """
-    body, options = _split(payload)
     try:
-        response = llm.root_client.post(
-            _PATH, body=body, options=options, cast_to=_httpx.Response
-        )
+        response = llm.root_client.request(_httpx.Response, _request_options(payload))
     except openai.BadRequestError as e:
         _handle_openai_bad_request(e)
     except openai.APIError as e:
@@ -525,10 +582,9 @@ async def agenerate(llm: Any, payload: Mapping[str, Any]) -> ChatResult:
     Returns:
         The result, as the parent's `_agenerate` returns it.
     """
-    body, options = _split(payload)
     try:
-        response = await llm.root_async_client.post(
-            _PATH, body=body, options=options, cast_to=_httpx.Response
+        response = await llm.root_async_client.request(
+            _httpx.Response, _request_options(payload)
         )
     except openai.BadRequestError as e:
         _handle_openai_bad_request(e)
@@ -554,8 +610,7 @@ def _decode(event: str | None, data: bytes, response: Any) -> Any:
     """One event's JSON, or `None` at `[DONE]`; raise on an error event."""
     if data[:6] == _DONE:
         return None
-    # Strict UTF-8, then JSON, as the SDK's decoder and `sse.json()` do.
-    parsed = json.loads(data.decode())
+    parsed = _loads(data, _json_of_text)
     if event is not None and event.startswith("thread."):
         return {"data": parsed, "event": event}
     if type(parsed) is dict or isinstance(parsed, dict):
@@ -606,13 +661,11 @@ def stream(
     Yields:
         The generation chunks.
     """
-    body, options = _split(payload)
+    options = _request_options(payload)
     default_chunk_class: type[BaseMessageChunk] = AIMessageChunk
     convert = chunk_converter(llm)
     try:
-        response = llm.root_client.post(
-            _PATH, body=body, options=options, cast_to=_httpx.Response, stream=True
-        )
+        response = llm.root_client.request(_httpx.Response, options, stream=True)
         base_info = (
             {"headers": dict(response.headers)} if llm.include_response_headers else {}
         )
@@ -672,9 +725,8 @@ def _stall(llm: Any, timer: StallTimer, chunks: int) -> StreamChunkTimeoutError:
 
 
 async def _open_async(llm: Any, payload: Mapping[str, Any]) -> tuple[Any, dict]:
-    body, options = _split(payload)
-    response = await llm.root_async_client.post(
-        _PATH, body=body, options=options, cast_to=_httpx.Response, stream=True
+    response = await llm.root_async_client.request(
+        _httpx.Response, _request_options(payload), stream=True
     )
     headers = llm.include_response_headers
     return response, {"headers": dict(response.headers)} if headers else {}

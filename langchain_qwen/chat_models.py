@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import partial
@@ -1160,3 +1161,11 @@ class ChatQwen(BaseChatOpenAI):
                     "token_usage": usage,
                 }
         return generation_chunk
+
+
+# langchain-core asks on every call whether `_generate` takes a run manager
+# (`inspect.signature`, about 30 us a call); the answer is fixed per function,
+# so it is computed once. A subclass's own `_generate` is asked as before.
+for _method in (ChatQwen._generate, ChatQwen._agenerate):
+    setattr(_method, "__signature__", inspect.signature(_method))  # noqa: B010
+del _method

@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 import pytest
+from langchain_core.utils._signature import _signature_parameters
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 from openai._streaming import SSEDecoder
 from pydantic import BaseModel
@@ -418,3 +419,41 @@ def test_a_subclass_hook_and_output_v1_keep_the_hooks() -> None:
         model="qwen-plus", api_key="sk-test", base_url=BASE, output_version="v1"
     )
     assert transport.chunk_converter(v1) == v1._convert_chunk_to_generation_chunk
+
+
+def test_langchain_core_still_sees_the_run_manager_parameter() -> None:
+    model = ChatQwen(model="qwen-plus", api_key="sk-test", base_url=BASE)
+    for method in (model._generate, model._agenerate):
+        parameters = _signature_parameters(method)
+        assert list(parameters) == ["messages", "stop", "run_manager", "kwargs"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "a": 2}',
+        b'{"n": NaN, "i": -Infinity}',
+        b'{"big": 123456789012345678901234567890}',
+        b'{"i": 9999999999999999999, "j": -9223372036854775809}',
+        b'{"k": 18446744073709551616}',
+        b'{"s": "\\ud800 lone"}',
+        b'{"f": 1e400, "g": -0.0, "h": 0.1}',
+        '{"u": "多语言 ✓"}'.encode(),
+        b"\xef\xbb\xbf{}",
+        b'{"a": 1',
+        b"\xff\xfe",
+        b'"just a string"',
+    ],
+)
+def test_events_parse_as_json_parses_them(raw: bytes) -> None:
+    def parse(fn: Any) -> Any:
+        try:
+            return ("ok", fn())
+        except Exception as exc:  # the same kind of error, or the same value
+            return ("error", type(exc))
+
+    expected = parse(lambda: json.loads(raw.decode()))
+    got = parse(lambda: transport._loads(raw, transport._json_of_text))
+    assert repr(got) == repr(expected)
+    body = parse(lambda: json.loads(raw))
+    assert repr(parse(lambda: transport._loads(raw, json.loads))) == repr(body)
