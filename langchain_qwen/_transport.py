@@ -85,7 +85,7 @@ except ImportError:  # pragma: no cover - an interpreter without orjson
     _fast_loads = None  # type: ignore[assignment]
 
 
-_LONG_DIGITS = re.compile(rb"[0-9]{20}").search
+_LONG_DIGITS = re.compile(rb"[0-9]{19}").search
 
 
 def _loads(data: bytes, fallback: Callable[[bytes], Any]) -> Any:
@@ -94,7 +94,7 @@ def _loads(data: bytes, fallback: Callable[[bytes], Any]) -> Any:
     orjson refuses what RFC 8259 does not allow (NaN, lone surrogates,
     invalid UTF-8) and json accepts some of it: the fallback then gives
     exactly the value, or the error, that json always gave. orjson reads an
-    integer past 64 bits as a float, so any run of 20 digits goes to json.
+    integer past 64 bits as a float, so any run of 19 digits goes to json.
     """
     if _fast_loads is not None and _LONG_DIGITS(data) is None:
         try:
