@@ -183,7 +183,9 @@ def _build_plain(client: Any, options: Any, retries_taken: int, build: Any) -> A
     if headers.get("Content-Type", "").startswith("multipart/form-data"):
         return build(options, retries_taken=retries_taken)
     json_data = options.json_data
-    if json_data is None or isinstance(json_data, bytes):
+    if json_data is None or isinstance(json_data, NotGiven):
+        content = None
+    elif isinstance(json_data, bytes):
         content = json_data
     else:
         content = openapi_dumps(json_data)

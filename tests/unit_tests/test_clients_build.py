@@ -61,6 +61,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("client timeout", {"timeout": 40}, {}),
     ("default headers", {"default_headers": {"X-Team": "rag"}}, {}),
     ("no body", {}, {"json_data": None}),
+    ("body not given", {}, {"json_data": openai.NOT_GIVEN}),
     ("bytes body", {}, {"json_data": b'{"a":1}'}),
     ("other path", {}, {"url": "/models"}),
 ]
