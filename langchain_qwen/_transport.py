@@ -37,7 +37,6 @@ import functools
 import inspect
 import json
 import logging
-import re
 import typing
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -78,35 +77,6 @@ _DONE = b"[DONE]"
 _OPTION_KEYS = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
 _TRANSPORT_ERRORS = (_httpx.TransportError,)
 
-try:  # langsmith's (and so langchain-core's) JSON parser, where installed.
-    from orjson import JSONDecodeError as _FastJSONError
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - an interpreter without orjson
-    _fast_loads = None  # type: ignore[assignment]
-
-
-_LONG_DIGITS = re.compile(rb"[0-9]{19}").search
-
-
-def _loads(data: bytes, fallback: Callable[[bytes], Any]) -> Any:
-    """Parse JSON with orjson; anything it refuses goes to `fallback` (json).
-
-    orjson refuses what RFC 8259 does not allow (NaN, lone surrogates,
-    invalid UTF-8) and json accepts some of it: the fallback then gives
-    exactly the value, or the error, that json always gave. orjson reads an
-    integer past 64 bits as a float, so any run of 19 digits goes to json.
-    """
-    if _fast_loads is not None and _LONG_DIGITS(data) is None:
-        try:
-            return _fast_loads(data)
-        except _FastJSONError:
-            pass
-    return fallback(data)
-
-
-def _json_of_text(data: bytes) -> Any:
-    # Strict UTF-8, then JSON, as the SDK's decoder and `sse.json()` do.
-    return json.loads(data.decode())
 _TIMEOUT_ERRORS = (_httpx.TimeoutException,)
 
 
@@ -529,9 +499,9 @@ def _read_json(response: Any) -> Any:
     """Parse a body as the SDK's `parse()` does for a model type."""
     content_type = response.headers.get("content-type", "*").split(";")[0]
     if content_type.endswith("json"):
-        return _loads(response.content, json.loads)
+        return json.loads(response.content)
     try:  # Not labelled JSON: still JSON if it parses, else the text.
-        return _loads(response.content, json.loads)
+        return json.loads(response.content)
     except ValueError:
         return response.text
 
@@ -610,7 +580,8 @@ def _decode(event: str | None, data: bytes, response: Any) -> Any:
     """One event's JSON, or `None` at `[DONE]`; raise on an error event."""
     if data[:6] == _DONE:
         return None
-    parsed = _loads(data, _json_of_text)
+    # Strict UTF-8, then JSON, as the SDK's decoder and `sse.json()` do.
+    parsed = json.loads(data.decode())
     if event is not None and event.startswith("thread."):
         return {"data": parsed, "event": event}
     if type(parsed) is dict or isinstance(parsed, dict):

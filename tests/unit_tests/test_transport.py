@@ -426,34 +426,3 @@ def test_langchain_core_still_sees_the_run_manager_parameter() -> None:
     for method in (model._generate, model._agenerate):
         parameters = _signature_parameters(method)
         assert list(parameters) == ["messages", "stop", "run_manager", "kwargs"]
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b'{"a": 1, "a": 2}',
-        b'{"n": NaN, "i": -Infinity}',
-        b'{"big": 123456789012345678901234567890}',
-        b'{"i": 9999999999999999999, "j": -9223372036854775809}',
-        b'{"k": 18446744073709551616}',
-        b'{"s": "\\ud800 lone"}',
-        b'{"f": 1e400, "g": -0.0, "h": 0.1}',
-        '{"u": "多语言 ✓"}'.encode(),
-        b"\xef\xbb\xbf{}",
-        b'{"a": 1',
-        b"\xff\xfe",
-        b'"just a string"',
-    ],
-)
-def test_events_parse_as_json_parses_them(raw: bytes) -> None:
-    def parse(fn: Any) -> Any:
-        try:
-            return ("ok", fn())
-        except Exception as exc:  # the same kind of error, or the same value
-            return ("error", type(exc))
-
-    expected = parse(lambda: json.loads(raw.decode()))
-    got = parse(lambda: transport._loads(raw, transport._json_of_text))
-    assert repr(got) == repr(expected)
-    body = parse(lambda: json.loads(raw))
-    assert repr(parse(lambda: transport._loads(raw, json.loads))) == repr(body)
