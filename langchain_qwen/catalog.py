@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from langchain_qwen import _names
 from langchain_qwen.lifecycle import (
@@ -224,12 +224,16 @@ def _fail(where: str, problem: str) -> ValueError:
     )
 
 
-def _entry_from_json(raw: Any, index: int) -> ModelInfo:
+def _entry_from_json(
+    raw: Any, index: int, shared: dict[Any, Any] | None = None
+) -> ModelInfo:
     """Build one `ModelInfo` from a JSON entry, checking every field.
 
     Args:
         raw: The decoded JSON entry.
         index: Its position, for error messages.
+        shared: Values already used by other entries (equal values become one
+            object); filled in as entries are built.
 
     Returns:
         The entry as a `ModelInfo`.
@@ -286,11 +290,14 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
     release = raw.get("release_date")
     if release is not None and not is_iso_date(release):
         raise _fail(where, f"release_date {release!r} is not YYYY-MM-DD")
+    # Entries repeat the same region sets, families, kinds and dates, and the
+    # catalogue stays in memory for good: keep one object of each.
+    pool = shared if shared is not None else {}
     return ModelInfo(
         name=raw["name"],
-        family=raw["family"],
-        kind=raw["kind"],
-        regions=frozenset(regions),
+        family=_share(pool, raw["family"]),
+        kind=_share(pool, raw["kind"]),
+        regions=_share(pool, frozenset(regions)),
         latest=snapshots["latest"],
         dated=snapshots["dated"],
         legacy=snapshots["legacy"],
@@ -299,7 +306,7 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         image_inputs=raw["image_inputs"],
         video_inputs=raw["video_inputs"],
         audio_inputs=raw["audio_inputs"],
-        thinking=raw["thinking"],
+        thinking=_share(pool, raw["thinking"]),
         thinking_budget=raw["thinking_budget"],
         preserve_thinking=raw["preserve_thinking"],
         stream_only=raw["stream_only"],
@@ -311,12 +318,21 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         context_window=raw["context_window"],
         max_output_tokens=raw["max_output_tokens"],
         source=raw["source"],
-        date=raw["date"],
-        reasoning_effort_levels=levels,
+        date=_share(pool, raw["date"]),
+        reasoning_effort_levels=_share(pool, levels),
         reasoning_effort_default=default_level,
         release_date=release,
         lifecycle=_lifecycle(raw.get("lifecycle"), where),
     )
+
+
+_T = TypeVar("_T")
+
+
+def _share(pool: dict[Any, Any], value: _T) -> _T:
+    """The object in `pool` equal to `value` (`value` itself, the first time)."""
+    shared: _T = pool.setdefault(value, value)
+    return shared
 
 
 def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
@@ -380,8 +396,9 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
     if not isinstance(models, list) or not models:
         raise _fail("models", "must be a non-empty list")
     index: dict[str, ModelInfo] = {}
+    shared: dict[Any, Any] = {}
     for i, raw in enumerate(models):
-        info = _entry_from_json(raw, i)
+        info = _entry_from_json(raw, i, shared)
         if info.name in index:
             raise _fail(f"models[{i}]", f"duplicate name {info.name!r}")
         index[info.name] = info
@@ -454,16 +471,25 @@ def retired_families() -> tuple[RetiredFamily, ...]:
     return _retired_families_from_json(_document())
 
 
-@functools.cache
-def _document() -> Mapping[str, Any]:
+def _decode() -> Any:
     # importlib.resources reads the file from a wheel or a zip as well as from a
-    # source checkout; the cache makes the parse happen once, on first use.
+    # source checkout.
     text = (
         resources.files("langchain_qwen.data")
         .joinpath("models.json")
         .read_text(encoding="utf-8")
     )
-    return MappingProxyType(json.loads(text))
+    return json.loads(text)
+
+
+@functools.cache
+def _document() -> Mapping[str, Any]:
+    # The top-level facts, without the entries: those are nearly all of the file
+    # and live on as `_catalog`'s ModelInfo objects, so their decoded JSON is
+    # not kept. Most programs never need this (unknown names, the CLI).
+    return MappingProxyType(
+        {key: value for key, value in _decode().items() if key != "models"}
+    )
 
 
 def data_date() -> str:
@@ -485,7 +511,8 @@ def _grammar() -> _names.Grammar:
 
 @functools.cache
 def _catalog() -> Mapping[str, ModelInfo]:
-    return parse_catalog(dict(_document()))
+    # Decoded for this parse only (the cache keeps the result, once).
+    return parse_catalog(_decode())
 
 
 def _is_date(year: int, month: int, day: int) -> bool:
