@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
-from langchain_qwen import _names
 from langchain_qwen.lifecycle import (
     DeprecatedModelWarning,
     Lifecycle,
@@ -31,6 +30,10 @@ from langchain_qwen.lifecycle import (
     warn_once,
 )
 from langchain_qwen.regions import canonical_region
+
+if TYPE_CHECKING:
+    # Imported where used: only names the catalogue does not list need it.
+    from langchain_qwen import _names
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
@@ -381,7 +384,7 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
     if unknown:
         raise _fail("document", f"unknown keys {sorted(unknown)}")
     if "name_grammar" in data:
-        _grammar_from_json(data)
+        _grammar_parts(data)
     _retired_families_from_json(data)
     if "date" in data and not is_iso_date(data["date"]):
         raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
@@ -410,6 +413,13 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
 
 
 def _grammar_from_json(data: Any) -> _names.Grammar:
+    from langchain_qwen import _names  # noqa: PLC0415
+
+    return _names.Grammar(*_grammar_parts(data))
+
+
+def _grammar_parts(data: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The `name_grammar`'s heads and words, checked."""
     raw = data.get("name_grammar") if isinstance(data, Mapping) else None
     if (
         not isinstance(raw, dict)
@@ -420,7 +430,7 @@ def _grammar_from_json(data: Any) -> _names.Grammar:
         raise _fail(
             "name_grammar", "must be {heads: [...], words: [...], source, date}"
         )
-    return _names.Grammar(frozenset(raw["heads"]), frozenset(raw["words"]))
+    return frozenset(raw["heads"]), frozenset(raw["words"])
 
 
 @dataclass(frozen=True)
@@ -503,6 +513,8 @@ def data_date() -> str:
 
 @functools.cache
 def _grammar() -> _names.Grammar:
+    from langchain_qwen import _names  # noqa: PLC0415
+
     grammar = _grammar_from_json(_document())
     # Words of listed names count too, so the data never disagrees with itself.
     extra = _names.words_of(_catalog(), grammar.heads)
@@ -714,6 +726,8 @@ def check_model(model: str, region: str) -> ModelInfo | None:
 
 def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> None:
     """Raise for a typo; warn once and return for a plausible newer model."""
+    from langchain_qwen import _names  # noqa: PLC0415
+
     for family in retired_families():
         if model.startswith(family.prefixes):
             raise ValueError(

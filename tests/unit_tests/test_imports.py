@@ -68,11 +68,13 @@ def test_version_matches_pyproject() -> None:
     assert match.group(1) == __version__
 
 
-# Modules a plain chat call never needs: loaded by bind_tools,
-# with_structured_output, a request with tools or a response_format, or a
-# streaming-only model's invoke.
+# Modules a plain chat call on a listed model never needs: loaded by
+# bind_tools, with_structured_output, a request with tools or a
+# response_format, a streaming-only model's invoke, or a name the catalogue
+# does not list (`_names`).
 _ON_DEMAND = (
     "langchain_qwen._answer_turn",
+    "langchain_qwen._names",
     "langchain_qwen.streamed",
     "langchain_qwen.structured",
     "langchain_qwen.tools",
