@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
-from langchain_qwen import _names
 from langchain_qwen.lifecycle import (
     DeprecatedModelWarning,
     Lifecycle,
@@ -31,6 +30,10 @@ from langchain_qwen.lifecycle import (
     warn_once,
 )
 from langchain_qwen.regions import canonical_region
+
+if TYPE_CHECKING:
+    # Imported where used: only names the catalogue does not list need it.
+    from langchain_qwen import _names
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
@@ -224,12 +227,16 @@ def _fail(where: str, problem: str) -> ValueError:
     )
 
 
-def _entry_from_json(raw: Any, index: int) -> ModelInfo:
+def _entry_from_json(
+    raw: Any, index: int, shared: dict[Any, Any] | None = None
+) -> ModelInfo:
     """Build one `ModelInfo` from a JSON entry, checking every field.
 
     Args:
         raw: The decoded JSON entry.
         index: Its position, for error messages.
+        shared: Values already used by other entries (equal values become one
+            object); filled in as entries are built.
 
     Returns:
         The entry as a `ModelInfo`.
@@ -286,11 +293,14 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
     release = raw.get("release_date")
     if release is not None and not is_iso_date(release):
         raise _fail(where, f"release_date {release!r} is not YYYY-MM-DD")
+    # Entries repeat the same region sets, families, kinds and dates, and the
+    # catalogue stays in memory for good: keep one object of each.
+    pool = shared if shared is not None else {}
     return ModelInfo(
         name=raw["name"],
-        family=raw["family"],
-        kind=raw["kind"],
-        regions=frozenset(regions),
+        family=_share(pool, raw["family"]),
+        kind=_share(pool, raw["kind"]),
+        regions=_share(pool, frozenset(regions)),
         latest=snapshots["latest"],
         dated=snapshots["dated"],
         legacy=snapshots["legacy"],
@@ -299,7 +309,7 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         image_inputs=raw["image_inputs"],
         video_inputs=raw["video_inputs"],
         audio_inputs=raw["audio_inputs"],
-        thinking=raw["thinking"],
+        thinking=_share(pool, raw["thinking"]),
         thinking_budget=raw["thinking_budget"],
         preserve_thinking=raw["preserve_thinking"],
         stream_only=raw["stream_only"],
@@ -311,12 +321,21 @@ def _entry_from_json(raw: Any, index: int) -> ModelInfo:
         context_window=raw["context_window"],
         max_output_tokens=raw["max_output_tokens"],
         source=raw["source"],
-        date=raw["date"],
-        reasoning_effort_levels=levels,
+        date=_share(pool, raw["date"]),
+        reasoning_effort_levels=_share(pool, levels),
         reasoning_effort_default=default_level,
         release_date=release,
         lifecycle=_lifecycle(raw.get("lifecycle"), where),
     )
+
+
+_T = TypeVar("_T")
+
+
+def _share(pool: dict[Any, Any], value: _T) -> _T:
+    """The object in `pool` equal to `value` (`value` itself, the first time)."""
+    shared: _T = pool.setdefault(value, value)
+    return shared
 
 
 def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
@@ -365,7 +384,7 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
     if unknown:
         raise _fail("document", f"unknown keys {sorted(unknown)}")
     if "name_grammar" in data:
-        _grammar_from_json(data)
+        _grammar_parts(data)
     _retired_families_from_json(data)
     if "date" in data and not is_iso_date(data["date"]):
         raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
@@ -380,8 +399,9 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
     if not isinstance(models, list) or not models:
         raise _fail("models", "must be a non-empty list")
     index: dict[str, ModelInfo] = {}
+    shared: dict[Any, Any] = {}
     for i, raw in enumerate(models):
-        info = _entry_from_json(raw, i)
+        info = _entry_from_json(raw, i, shared)
         if info.name in index:
             raise _fail(f"models[{i}]", f"duplicate name {info.name!r}")
         index[info.name] = info
@@ -393,6 +413,13 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
 
 
 def _grammar_from_json(data: Any) -> _names.Grammar:
+    from langchain_qwen import _names  # noqa: PLC0415
+
+    return _names.Grammar(*_grammar_parts(data))
+
+
+def _grammar_parts(data: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The `name_grammar`'s heads and words, checked."""
     raw = data.get("name_grammar") if isinstance(data, Mapping) else None
     if (
         not isinstance(raw, dict)
@@ -403,7 +430,7 @@ def _grammar_from_json(data: Any) -> _names.Grammar:
         raise _fail(
             "name_grammar", "must be {heads: [...], words: [...], source, date}"
         )
-    return _names.Grammar(frozenset(raw["heads"]), frozenset(raw["words"]))
+    return frozenset(raw["heads"]), frozenset(raw["words"])
 
 
 @dataclass(frozen=True)
@@ -454,16 +481,25 @@ def retired_families() -> tuple[RetiredFamily, ...]:
     return _retired_families_from_json(_document())
 
 
-@functools.cache
-def _document() -> Mapping[str, Any]:
+def _decode() -> Any:
     # importlib.resources reads the file from a wheel or a zip as well as from a
-    # source checkout; the cache makes the parse happen once, on first use.
+    # source checkout.
     text = (
         resources.files("langchain_qwen.data")
         .joinpath("models.json")
         .read_text(encoding="utf-8")
     )
-    return MappingProxyType(json.loads(text))
+    return json.loads(text)
+
+
+@functools.cache
+def _document() -> Mapping[str, Any]:
+    # The top-level facts, without the entries: those are nearly all of the file
+    # and live on as `_catalog`'s ModelInfo objects, so their decoded JSON is
+    # not kept. Most programs never need this (unknown names, the CLI).
+    return MappingProxyType(
+        {key: value for key, value in _decode().items() if key != "models"}
+    )
 
 
 def data_date() -> str:
@@ -477,6 +513,8 @@ def data_date() -> str:
 
 @functools.cache
 def _grammar() -> _names.Grammar:
+    from langchain_qwen import _names  # noqa: PLC0415
+
     grammar = _grammar_from_json(_document())
     # Words of listed names count too, so the data never disagrees with itself.
     extra = _names.words_of(_catalog(), grammar.heads)
@@ -485,7 +523,8 @@ def _grammar() -> _names.Grammar:
 
 @functools.cache
 def _catalog() -> Mapping[str, ModelInfo]:
-    return parse_catalog(dict(_document()))
+    # Decoded for this parse only (the cache keeps the result, once).
+    return parse_catalog(_decode())
 
 
 def _is_date(year: int, month: int, day: int) -> bool:
@@ -687,6 +726,8 @@ def check_model(model: str, region: str) -> ModelInfo | None:
 
 def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> None:
     """Raise for a typo; warn once and return for a plausible newer model."""
+    from langchain_qwen import _names  # noqa: PLC0415
+
     for family in retired_families():
         if model.startswith(family.prefixes):
             raise ValueError(

@@ -36,9 +36,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from langchain_qwen import _clients, _transport, catalog, multimodal, structured
-from langchain_qwen import tools as tool_rules
-from langchain_qwen._answer_turn import answer_or_force
+from langchain_qwen import _clients, _transport, catalog, multimodal
 from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
@@ -62,7 +60,6 @@ from langchain_qwen.regions import (
     HostInfo,
     host_info,
 )
-from langchain_qwen.streamed import as_invoke_result
 
 PROVIDER = "qwen"
 _US_TIMEOUT = 600.0
@@ -818,6 +815,8 @@ class ChatQwen(BaseChatOpenAI):
         return must_stream(payload, catalog.lookup(payload["model"]))
 
     def _hidden_stream_result(self, result: ChatResult, **kwargs: Any) -> ChatResult:
+        from langchain_qwen.streamed import as_invoke_result  # noqa: PLC0415
+
         return as_invoke_result(
             result,
             model_name=kwargs.get("model") or self.model_name,
@@ -886,9 +885,14 @@ class ChatQwen(BaseChatOpenAI):
         """Check tools, convert multimodal parts, apply the JSON-mode rules."""
         info = self._rules_info(payload.get("model"))
         dashscope = self._targets_dashscope(info)
-        tool_rules.check_request(
-            payload, info=info, dashscope=dashscope, region=self.region
-        )
+        # The tool and structured-output rules (modules loaded on first use)
+        # have nothing to check in a request without tools or a format.
+        if payload.get("tools") or payload.get("tool_choice") is not None:
+            from langchain_qwen import tools as tool_rules  # noqa: PLC0415
+
+            tool_rules.check_request(
+                payload, info=info, dashscope=dashscope, region=self.region
+            )
         if isinstance(messages := payload.get("messages"), list):
             prepared = multimodal.prepare_messages(
                 messages,
@@ -898,6 +902,10 @@ class ChatQwen(BaseChatOpenAI):
                 region=self.region,
             )
             payload = {**payload, "messages": prepared}
+        if payload.get("response_format") is None:
+            return payload
+        from langchain_qwen import structured  # noqa: PLC0415
+
         return structured.prepare_request(
             payload, info=info, dashscope=dashscope, region=self.region
         )
@@ -959,6 +967,10 @@ class ChatQwen(BaseChatOpenAI):
         Raises:
             ValueError: Where DashScope would reject the request (see above).
         """
+        from langchain_qwen import structured  # noqa: PLC0415
+        from langchain_qwen import tools as tool_rules  # noqa: PLC0415
+        from langchain_qwen._answer_turn import answer_or_force  # noqa: PLC0415
+
         model = kwargs.get("model") or self.model_name
         info = self._rules_info(model)
         names = tool_rules.tool_names([convert_to_openai_tool(t) for t in tools])
@@ -1073,6 +1085,9 @@ class ChatQwen(BaseChatOpenAI):
             ValueError: If the model lacks the method, always thinks, or the
                 schema name is not one DashScope accepts.
         """
+        from langchain_qwen import structured  # noqa: PLC0415
+        from langchain_qwen import tools as tool_rules  # noqa: PLC0415
+
         if kwargs.get("model") is not None:
             check_model_name(kwargs["model"])
         model = kwargs.get("model") or self.model_name

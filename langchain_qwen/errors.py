@@ -297,15 +297,15 @@ _NOT_FOUND_CODES = frozenset(
     {"model_not_found", "ModelNotFound", "model_not_supported", "ModelNotSupported"}
 )
 _AUTH_CODES = frozenset({"invalid_api_key", "InvalidApiKey", "NOT AUTHORIZED"})
-_MODEL_MISSING = re.compile(
+# Patterns of error messages, matched case-insensitively. Kept as source and
+# compiled by `re` (and cached there) on the first error, not at import.
+_MODEL_MISSING = (
     r"model not exist|model can not be found|does not exist or you do not have "
-    r"access|unsupported model",
-    re.IGNORECASE,
+    r"access|unsupported model"
 )
-_CONTEXT_OVERFLOW = re.compile(
+_CONTEXT_OVERFLOW = (
     r"range of input length|input length should be|exceeds? (?:the )?(?:model'?s? )?"
-    r"(?:context|max(?:imum)? input)|context[_ ]length[_ ]exceeded",
-    re.IGNORECASE,
+    r"(?:context|max(?:imum)? input)|context[_ ]length[_ ]exceeded"
 )
 
 
@@ -335,7 +335,7 @@ def classify(
         return QuotaExceededError
     if code in _THROTTLING_CODES or code.startswith("Throttling"):
         return ThrottlingError
-    if code in _NOT_FOUND_CODES or _MODEL_MISSING.search(text):
+    if code in _NOT_FOUND_CODES or re.search(_MODEL_MISSING, text, re.IGNORECASE):
         return QwenModelNotFoundError
     if code in _AUTH_CODES or status == 401:
         return QwenAuthenticationError
@@ -352,7 +352,7 @@ def classify(
         return QwenModelNotFoundError
     if status is not None and status >= 500:
         return QwenServerError
-    if _CONTEXT_OVERFLOW.search(text):
+    if re.search(_CONTEXT_OVERFLOW, text, re.IGNORECASE):
         return QwenContextOverflowError
     if status is not None and 400 <= status < 500:
         return QwenInvalidRequestError
@@ -469,66 +469,63 @@ def _model_hint(ctx: ErrorContext, code: str | None) -> str:
     )
 
 
-_REQUEST_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), hint)
-    for pattern, hint in (
-        (
-            r"enable_thinking must be set to false|enable_thinking only support "
-            r"stream|enable_thinking必须",
-            "{model} thinks only in streamed calls: use model.stream(...) or "
-            "ChatQwen(..., streaming=True), or pass enable_thinking=False.",
-        ),
-        (
-            r"only support stream mode|does not support http call|only "
-            r"supports? stream",
-            "{model} answers only streamed calls: use model.stream(...) or "
-            "ChatQwen(..., streaming=True).",
-        ),
-        (
-            r"enable_thinking parameter is restricted to true",
-            "{model} always thinks: drop enable_thinking=False.",
-        ),
-        (
-            r"does not support enable_thinking|NotSupportEnableThinking",
-            "{model} has no thinking switch: drop enable_thinking (and "
-            "thinking_budget).",
-        ),
-        (
-            r"thinking_budget",
-            "Set thinking_budget to a positive integer no larger than the "
-            "model's thinking limit, or drop it.",
-        ),
-        (
-            r"json mode response is not supported when enable_thinking",
-            "JSON output is not available while {model} thinks: pass "
-            "enable_thinking=False (e.g. ChatQwen(..., enable_thinking=False)"
-            ".with_structured_output(...)).",
-        ),
-        (
-            r"tool_choice",
-            "This model, or thinking mode, takes tool_choice 'auto' or 'none' "
-            "only: to force a tool, pass enable_thinking=False; otherwise drop "
-            "tool_choice.",
-        ),
-        (
-            r"must contain the word 'json'",
-            "JSON mode needs the word 'json' in the messages: mention JSON in the "
-            "system or user message.",
-        ),
-        (
-            r"range of max_tokens",
-            "Lower max_tokens to at most {max_output}.",
-        ),
-        (
-            r'role "tool" must be a response',
-            "Each ToolMessage must follow the AIMessage whose tool_calls it "
-            "answers, with the same tool_call_id.",
-        ),
-        (
-            r"does not support enable_search",
-            "{model} cannot search the web: drop enable_search.",
-        ),
-    )
+# (message pattern, hint), matched case-insensitively like the patterns above.
+_REQUEST_HINTS: tuple[tuple[str, str], ...] = (
+    (
+        r"enable_thinking must be set to false|enable_thinking only support "
+        r"stream|enable_thinking必须",
+        "{model} thinks only in streamed calls: use model.stream(...) or "
+        "ChatQwen(..., streaming=True), or pass enable_thinking=False.",
+    ),
+    (
+        r"only support stream mode|does not support http call|only "
+        r"supports? stream",
+        "{model} answers only streamed calls: use model.stream(...) or "
+        "ChatQwen(..., streaming=True).",
+    ),
+    (
+        r"enable_thinking parameter is restricted to true",
+        "{model} always thinks: drop enable_thinking=False.",
+    ),
+    (
+        r"does not support enable_thinking|NotSupportEnableThinking",
+        "{model} has no thinking switch: drop enable_thinking (and thinking_budget).",
+    ),
+    (
+        r"thinking_budget",
+        "Set thinking_budget to a positive integer no larger than the "
+        "model's thinking limit, or drop it.",
+    ),
+    (
+        r"json mode response is not supported when enable_thinking",
+        "JSON output is not available while {model} thinks: pass "
+        "enable_thinking=False (e.g. ChatQwen(..., enable_thinking=False)"
+        ".with_structured_output(...)).",
+    ),
+    (
+        r"tool_choice",
+        "This model, or thinking mode, takes tool_choice 'auto' or 'none' "
+        "only: to force a tool, pass enable_thinking=False; otherwise drop "
+        "tool_choice.",
+    ),
+    (
+        r"must contain the word 'json'",
+        "JSON mode needs the word 'json' in the messages: mention JSON in the "
+        "system or user message.",
+    ),
+    (
+        r"range of max_tokens",
+        "Lower max_tokens to at most {max_output}.",
+    ),
+    (
+        r'role "tool" must be a response',
+        "Each ToolMessage must follow the AIMessage whose tool_calls it "
+        "answers, with the same tool_call_id.",
+    ),
+    (
+        r"does not support enable_search",
+        "{model} cannot search the web: drop enable_search.",
+    ),
 )
 
 
@@ -540,7 +537,7 @@ def _request_hint(ctx: ErrorContext, message: str) -> str:
         else "the model's output limit"
     )
     for pattern, hint in _REQUEST_HINTS:
-        if pattern.search(message):
+        if re.search(pattern, message, re.IGNORECASE):
             return hint.format(model=repr(ctx.model), max_output=max_output)
     return (
         "DashScope rejected a request parameter; its message above names it. "

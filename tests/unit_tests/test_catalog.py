@@ -170,6 +170,25 @@ def test_catalogue_is_parsed_once() -> None:
     assert catalog._catalog.cache_info().misses == 1
 
 
+def test_catalogue_keeps_no_decoded_entries() -> None:
+    # The entries are most of the file; once they are ModelInfo objects, the
+    # cached document holds only the top-level facts.
+    assert lookup("qwen-plus") is not None
+    assert "models" not in catalog._document()
+    assert catalog.data_date() == _raw_document()["date"]
+
+
+def test_entries_share_equal_values() -> None:
+    # One object per distinct region set, family, kind, thinking mode and date.
+    seen: dict[Any, Any] = {}
+    for name in list_models():
+        info = lookup(name)
+        assert info is not None
+        for value in (info.regions, info.family, info.kind, info.thinking, info.date):
+            assert seen.setdefault(value, value) is value, (name, value)
+    assert len(seen) < len(list_models())
+
+
 # --- regions --------------------------------------------------------------
 
 

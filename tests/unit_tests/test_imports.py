@@ -1,4 +1,8 @@
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from langchain_qwen import __all__, __version__
@@ -62,3 +66,49 @@ def test_version_matches_pyproject() -> None:
     match = re.search(r'^version = "([^"]+)"$', pyproject.read_text(), re.MULTILINE)
     assert match is not None
     assert match.group(1) == __version__
+
+
+# Modules a plain chat call on a listed model never needs: loaded by
+# bind_tools, with_structured_output, a request with tools or a
+# response_format, a streaming-only model's invoke, or a name the catalogue
+# does not list (`_names`).
+_ON_DEMAND = (
+    "langchain_qwen._answer_turn",
+    "langchain_qwen._names",
+    "langchain_qwen.streamed",
+    "langchain_qwen.structured",
+    "langchain_qwen.tools",
+)
+
+_LOADED_BY_CALLS = """
+import json, sys
+from langchain_qwen import ChatQwen
+def loaded():
+    return sorted(m for m in sys.modules if m.startswith("langchain_qwen"))
+model = ChatQwen(model="qwen-plus", api_key="sk-test")
+model._get_request_payload([("user", "hi")])
+plain = loaded()
+model._get_request_payload(
+    [("user", "hi")],
+    tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+    response_format={"type": "json_object"},
+)
+print(json.dumps([plain, loaded()]))
+"""
+
+
+def test_a_plain_call_loads_no_tool_or_structured_rules() -> None:
+    # A fresh interpreter: this one has imported everything already.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHSCOPE_")}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED_BY_CALLS],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    plain, with_rules = (set(names) for names in json.loads(out.stdout))
+    assert plain.isdisjoint(_ON_DEMAND)
+    # A call that needs the rules loads them (so the check above means it).
+    assert {"langchain_qwen.tools", "langchain_qwen.structured"} <= with_rules
