@@ -21,6 +21,7 @@ Clients the user passed in are left alone.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
@@ -205,8 +206,76 @@ def _build_plain(client: Any, options: Any, retries_taken: int, build: Any) -> A
     )
 
 
+def _real_chat(client: Any) -> Any:
+    """The SDK's own `client.chat`, built (and imported) on first need."""
+    real = client.__dict__.get("chat")
+    if real is None:
+        base = (
+            openai.OpenAI if isinstance(client, openai.OpenAI) else openai.AsyncOpenAI
+        )
+        # The SDK's cached_property: computes `Chat(client)` and keeps it.
+        real = base.__dict__["chat"].__get__(client, type(client))
+    return real
+
+
+class _LazyChat:
+    """`client.chat` until something other than `.completions` is asked of it.
+
+    langchain-openai's validator keeps `root_client.chat.completions` as
+    `client`; building it imports the SDK's chat resources, streaming and
+    parsing helpers (19 modules, about 1.3 MB), which the lean path never
+    uses. This and `_LazyCompletions` stand in until an attribute is read.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    @property
+    def completions(self) -> Any:
+        real = self._client.__dict__.get("chat")
+        return real.completions if real is not None else _LazyCompletions(self._client)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_real_chat(self._client), name)
+
+
+class _LazyCompletions:
+    """`client.chat.completions`, built on first use (see `_LazyChat`)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_real_chat(self._client).completions, name)
+
+    def __repr__(self) -> str:
+        # langchain-core reprs the model (and so this) for each run's tracing.
+        real = self._client.__dict__.get("chat")
+        if real is not None:
+            return repr(real.completions)
+        return f"<chat.completions of {type(self._client).__name__}, not yet loaded>"
+
+
+def _chat(client: Any) -> Any:
+    real = client.__dict__.get("chat")
+    return real if real is not None else _LazyChat(client)
+
+
+_LAZY_CHAT = all(
+    isinstance(cls.__dict__.get("chat"), functools.cached_property)
+    for cls in (openai.OpenAI, openai.AsyncOpenAI)
+)
+
+
 class QwenOpenAI(openai.OpenAI):
     """`openai.OpenAI` with DashScope's retry policy and stream check."""
+
+    if _LAZY_CHAT:
+        chat = property(_chat)
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)
@@ -234,6 +303,9 @@ class QwenOpenAI(openai.OpenAI):
 
 class QwenAsyncOpenAI(openai.AsyncOpenAI):
     """`openai.AsyncOpenAI` with DashScope's retry policy and stream check."""
+
+    if _LAZY_CHAT:
+        chat = property(_chat)
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)

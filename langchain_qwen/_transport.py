@@ -85,12 +85,31 @@ _TIMEOUT_ERRORS = (_httpx.TimeoutException,)
 # --------------------------------------------------------------------------
 
 
+# Body fields every `chat.completions.create` of openai>=1 takes: checking a
+# payload of only these needs no import of the SDK's chat resources (about
+# 1.3 MB, which a ChatQwen on the lean path otherwise never loads).
+_COMMON_PARAMS = frozenset(
+    {
+        "messages", "model", "frequency_penalty", "logit_bias", "logprobs",
+        "max_tokens", "max_completion_tokens", "n", "parallel_tool_calls",
+        "presence_penalty", "response_format", "seed", "stop", "stream",
+        "stream_options", "temperature", "tool_choice", "tools", "top_logprobs",
+        "top_p", "user",
+    }
+)  # fmt: skip
+
+
 @functools.cache
 def _create_params() -> frozenset[str]:
     """The body fields `chat.completions.create` takes (its keyword parameters)."""
-    create = openai.resources.chat.completions.Completions.create
-    names = set(inspect.signature(create).parameters) - {"self"}
+    from openai.resources.chat.completions import Completions  # noqa: PLC0415
+
+    names = set(inspect.signature(Completions.create).parameters) - {"self"}
     return frozenset(names - _OPTION_KEYS)
+
+
+def _accepted(key: str) -> bool:
+    return key in _COMMON_PARAMS or key in _OPTION_KEYS or key in _create_params()
 
 
 def use_lean(llm: Any, payload: Mapping[str, Any], *, sync: bool) -> bool:
@@ -117,8 +136,7 @@ def use_lean(llm: Any, payload: Mapping[str, Any], *, sync: bool) -> bool:
         return False
     if "response_format" in payload:
         return False
-    allowed = _create_params()
-    return all(key in allowed or key in _OPTION_KEYS for key in payload)
+    return all(_accepted(key) for key in payload)
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import Any, Literal, cast
 
@@ -62,6 +63,15 @@ from langchain_qwen.regions import (
 )
 
 PROVIDER = "qwen"
+# The input fields that make a client the user's own (left alone), per client.
+_USER_CLIENTS = {
+    "root_client": frozenset({"client", "root_client"}),
+    "root_async_client": frozenset({"async_client", "root_async_client"}),
+}
+# The input fields of a ChatQwen being validated (see `__setattr__`).
+_BUILDING: ContextVar[frozenset[str] | None] = ContextVar(
+    "langchain_qwen_building", default=None
+)
 _US_TIMEOUT = 600.0
 
 
@@ -620,14 +630,37 @@ class ChatQwen(BaseChatOpenAI):
         (theirs, left alone) from those the parent's validator built.
         """
         given = set(values) if isinstance(values, Mapping) else set()
-        model = handler(values)
+        token = _BUILDING.set(frozenset(given))
+        try:
+            model = handler(values)
+        finally:
+            _BUILDING.reset(token)
         sync_client = model.root_client
         async_client = model.root_async_client
         _clients.install(
-            None if given & {"client", "root_client"} else sync_client,
-            None if given & {"async_client", "root_async_client"} else async_client,
+            None if given & _USER_CLIENTS["root_client"] else sync_client,
+            None if given & _USER_CLIENTS["root_async_client"] else async_client,
         )
         return model
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Switch each SDK client the parent builds as it is assigned.
+
+        The parent's validator reads `root_client.chat.completions` right
+        after it builds each client: switched first, the client's lazy `chat`
+        keeps the SDK's chat resources unloaded until one is used.
+        """
+        given = _BUILDING.get()
+        if (
+            given is not None
+            and name in _USER_CLIENTS
+            and not given & _USER_CLIENTS[name]
+        ):
+            if name == "root_client":
+                _clients.install(value, None)
+            else:
+                _clients.install(None, value)
+        super().__setattr__(name, value)
 
     # Errors are translated in one place (`errors.translate`), and streams are
     # checked for DashScope's final chunk, around each of the parent's calls.

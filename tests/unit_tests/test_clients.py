@@ -13,6 +13,8 @@ from typing import Any
 import openai
 import pytest
 from openai._streaming import SSEDecoder
+from openai.resources.chat import AsyncChat, Chat
+from openai.resources.chat.completions import AsyncCompletions, Completions
 
 from langchain_qwen import (
     BillingError,
@@ -219,3 +221,32 @@ async def test_async_stream_that_ends_without_done_raises() -> None:
     script = Script(_sse(completion_chunks("Hello"), done=False))
     with pytest.raises(StreamInterruptedError):
         [c async for c in model(script).astream("hi")]
+
+
+def test_the_sdk_chat_resources_work_through_the_lazy_stand_ins() -> None:
+    script = Script()
+    m = model(script)
+    completion = m.client.create(
+        model="qwen-plus", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert isinstance(completion, openai.types.chat.ChatCompletion)
+    raw = m.root_client.chat.completions.with_raw_response.create(
+        model="qwen-plus", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert (
+        raw.parse().choices[0].message.content == completion.choices[0].message.content
+    )
+    assert script.count == 2
+    # Once loaded, the SDK's own objects are what the client hands out.
+    assert type(m.root_client.chat) is Chat
+    assert type(m.root_client.chat.completions) is Completions
+    assert type(m.async_client.create.__self__) is AsyncCompletions
+    assert type(m.root_async_client.chat) is AsyncChat
+    assert "Completions object" in repr(m.client)
+
+
+def test_a_client_assigned_after_construction_is_not_switched() -> None:
+    m = model(Script())
+    mine = openai.OpenAI(api_key="sk-mine", base_url=BASE)
+    m.root_client = mine
+    assert type(mine) is openai.OpenAI
