@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +14,31 @@ try:  # The openai SDK's HTTP library: httpx2 for openai>=3, httpx before.
 except ImportError:  # pragma: no cover
     import httpx as httpx2  # type: ignore[no-redef]
 
-__all__ = ["RECORDED", "httpx2"]
+__all__ = ["RECORDED", "httpx2", "run_fresh"]
 
 RECORDED = Path(__file__).parent / "recorded"
 _PREFIXES = ("DASHSCOPE_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
+
+
+def run_fresh(script: str) -> str:
+    """Run `script` in a fresh interpreter (nothing imported yet); its stdout.
+
+    Args:
+        script: Python source.
+
+    Returns:
+        What the script printed.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_PREFIXES)}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    return out.stdout
 
 
 @pytest.fixture(autouse=True)

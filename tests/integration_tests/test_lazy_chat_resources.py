@@ -7,9 +7,8 @@ a loopback `DashScopeServer` started in that interpreter.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+
+from tests.conftest import run_fresh
 
 _SCRIPT = """
 import asyncio, json, sys
@@ -45,16 +44,7 @@ print(json.dumps(seen))
 
 
 def test_the_chat_resources_load_only_when_the_sdk_path_runs() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHSCOPE_")}
-    out = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=120,
-    )
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = json.loads(run_fresh(_SCRIPT).strip().splitlines()[-1])
     assert seen["built"] is False
     assert seen["lean calls"] is False
     assert "not yet loaded" in seen["repr"]

@@ -1,11 +1,9 @@
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from langchain_qwen import __all__, __version__
+from tests.conftest import run_fresh
 
 EXPECTED_ALL = [
     "REGIONS",
@@ -99,16 +97,8 @@ print(json.dumps([plain, loaded()]))
 
 def test_a_plain_call_loads_no_tool_or_structured_rules() -> None:
     # A fresh interpreter: this one has imported everything already.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHSCOPE_")}
-    out = subprocess.run(
-        [sys.executable, "-c", _LOADED_BY_CALLS],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=120,
-    )
-    plain, with_rules = (set(names) for names in json.loads(out.stdout))
+    out = run_fresh(_LOADED_BY_CALLS)
+    plain, with_rules = (set(names) for names in json.loads(out))
     assert plain.isdisjoint(_ON_DEMAND)
     # A call that needs the rules loads them (so the check above means it).
     assert {"langchain_qwen.tools", "langchain_qwen.structured"} <= with_rules
