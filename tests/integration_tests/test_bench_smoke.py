@@ -68,3 +68,14 @@ def test_streaming_only_row_measures_an_invoke_that_streams() -> None:
     assert row.ratio(bench.STREAM_ONLY_INVOKE, bench.STREAM_ONLY_MANUAL) is not None
     table = bench.format_table(bench.Results([], [], row, 0.0))
     assert "invoke/stream" in table
+
+
+def test_chatqwens_own_import_is_reported(results: bench.Results) -> None:
+    own = results.own_import
+    assert own is not None
+    parent = own.median(bench.PARENT_IMPORT)
+    mine = own.median(bench.OWN_IMPORT)
+    assert parent is not None
+    assert mine is not None
+    assert 0 < mine < parent  # ours runs after ChatOpenAI's, which it includes
+    assert f"{bench.OWN_IMPORT}: " in bench.format_table(results)
