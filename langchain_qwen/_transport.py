@@ -408,19 +408,14 @@ def plain_delta(chunk: Any) -> tuple[str, Any, Any] | None:
     return content, get("reasoning_content"), id_
 
 
-_BUILDER: list[_PlainDeltas | None] = []
-
-
+@functools.cache
 def _builder() -> _PlainDeltas | None:
     """The process's builder, or `None` if it cannot match the hooks."""
-    if not _BUILDER:
-        try:
-            builder: _PlainDeltas | None = _PlainDeltas()
-        except TypeError:  # pragma: no cover - a langchain-core it cannot match
-            _log.debug("plain deltas go through the hooks", exc_info=True)
-            builder = None
-        _BUILDER.append(builder)
-    return _BUILDER[0]
+    try:
+        return _PlainDeltas()
+    except TypeError:  # pragma: no cover - a langchain-core it cannot match
+        _log.debug("plain deltas go through the hooks", exc_info=True)
+        return None
 
 
 def _dump(generation: Any) -> tuple[Any, ...]:
