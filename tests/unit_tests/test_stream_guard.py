@@ -18,6 +18,7 @@ from langchain_qwen._stream_guard import (
     translating,
 )
 from langchain_qwen.errors import ErrorContext
+from tests.conftest import httpx2
 
 CTX = ErrorContext(base_url="http://127.0.0.1:9/v1", region=None, model="qwen-plus")
 
@@ -71,8 +72,8 @@ def _failing(
 def test_errors_inside_the_stream_are_translated() -> None:
     exc = openai.APIError(
         "rate",
-        request=None,
-        body={"message": "rate", "code": "limit_requests"},  # type: ignore[arg-type]
+        request=httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions"),
+        body={"message": "rate", "code": "limit_requests"},
     )
     with pytest.raises(ThrottlingError) as info:
         list(guard_stream(_failing([chunk("a")], exc), CTX))
