@@ -146,6 +146,7 @@ def main() -> None:
     with bench_server() as base_url:
         results = measure(contenders(base_url), rounds)
     print(f"embeddings bench: {rounds} rounds, {DIMENSIONS} dimensions, {MODEL}")
+    print(main_bench.describe_environment())
     report(results)
 
 

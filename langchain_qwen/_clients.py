@@ -28,12 +28,16 @@ from contextvars import ContextVar
 from typing import Any
 
 import openai
+from openai import _base_client as _sdk_client
 
 from langchain_qwen._retry import parse_body, retry_decision
+from langchain_qwen.errors import waits_too_long
 
-try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
+# The SDK's own HTTP library: httpx2 for openai>=3, httpx before. Which one is
+# installed says nothing (both can be: other packages bring httpx2), so ask it.
+if hasattr(_sdk_client, "httpx2"):
     import httpx2 as _httpx
-except ImportError:  # pragma: no cover - openai<3
+else:  # pragma: no cover - openai<3
     import httpx as _httpx  # type: ignore[no-redef]
 
 _log = logging.getLogger(__name__)
@@ -100,6 +104,10 @@ class _DoneRequiredDecoder:
 
 
 def _should_not_retry(response: Any) -> bool:
+    if waits_too_long(response.headers.get("retry-after")):
+        # openai>=3 says no by itself; older SDKs would retry within seconds.
+        _log.debug("not retrying HTTP %s: Retry-After too long", response.status_code)
+        return True
     try:
         content = response.content
     except Exception:  # body not read (older SDKs): no opinion

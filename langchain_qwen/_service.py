@@ -30,15 +30,10 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
+from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI, _httpx
 from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen.errors import ErrorContext
 from langchain_qwen.regions import host_info
-
-try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
-    import httpx2 as _httpx
-except ImportError:  # pragma: no cover - openai<3
-    import httpx as _httpx  # type: ignore[no-redef]
 
 _SDK_DEFAULT_RETRIES = 2
 # The SDK adds the `Authorization` header only to requests that ask for it.

@@ -836,9 +836,24 @@ def _scrub_fields(exc: BaseException, secrets: tuple[str, ...]) -> None:
 
 # The openai SDK numbers each attempt in this request header (0 = first try).
 _RETRY_COUNT_HEADER = "x-stainless-retry-count"
-# The SDK does not retry when Retry-After asks for longer (openai
-# `_constants.MAX_RETRY_AFTER_DELAY`).
+# No retry when Retry-After asks for longer: openai>=3's own rule
+# (`_constants.MAX_RETRY_AFTER_DELAY`), which `_clients` applies on older SDKs too.
 _SDK_MAX_RETRY_AFTER = 120.0
+
+
+def waits_too_long(retry_after: str | None) -> bool:
+    """Whether a `Retry-After` header asks for a wait too long to retry after.
+
+    Args:
+        retry_after: The header's value (seconds), if any.
+
+    Returns:
+        True when it asks for more than 120 seconds.
+    """
+    try:
+        return retry_after is not None and float(retry_after) > _SDK_MAX_RETRY_AFTER
+    except ValueError:
+        return False
 
 
 def _request_of(exc: BaseException) -> Any:
@@ -875,13 +890,12 @@ def _why_not_retried(exc: BaseException, ctx: ErrorContext) -> str:
         headers = exc.response.headers  # type: ignore[attr-defined]
     if headers is not None:
         retry_after = headers.get("retry-after")
-        with contextlib.suppress(TypeError, ValueError):
-            if retry_after is not None and float(retry_after) > _SDK_MAX_RETRY_AFTER:
-                return (
-                    f"DashScope asked to wait {retry_after} seconds (Retry-After), "
-                    f"longer than the {int(_SDK_MAX_RETRY_AFTER)} seconds the "
-                    "openai SDK waits"
-                )
+        if waits_too_long(retry_after):
+            return (
+                f"DashScope asked to wait {retry_after} seconds (Retry-After), "
+                f"longer than the {int(_SDK_MAX_RETRY_AFTER)} seconds the "
+                "openai SDK waits"
+            )
         if headers.get("x-should-retry") == "false":
             return "the server answered x-should-retry: false"
     return "this error is not one the openai SDK retries"
@@ -961,9 +975,33 @@ def _why_interrupted(exc: BaseException) -> str:
         if getattr(cause, "qwen_missing_done", False):
             return "the server closed the stream without data: [DONE]"
     for cause in _causes(exc):
-        if cause is not exc and not isinstance(cause, openai.APIError):
+        if not isinstance(cause, openai.APIError):
             return f"the connection broke ({type(cause).__name__}: {cause})"
     return "the connection broke"
+
+
+def _wrap_transport_error(exc: BaseException, ctx: ErrorContext) -> BaseException:
+    """A transport error out of a started stream, as the SDK's connection error.
+
+    openai<3 lets its HTTP library's errors out of a stream unwrapped; openai>=3
+    and the lean transport wrap them. Wrapping them here makes the same cut
+    raise the same classes on every SDK we support.
+    """
+    sdk = openai._base_client
+    http = getattr(sdk, "httpx2", None) or sdk.httpx  # type: ignore[attr-defined]
+    if not isinstance(exc, http.TransportError):
+        return exc
+    try:
+        request = exc.request
+    except RuntimeError:  # raised by the SSE decoder, which has no request
+        request = http.Request("POST", ctx.base_url or "http://localhost")
+    wrapper: openai.APIConnectionError
+    if isinstance(exc, http.TimeoutException):
+        wrapper = openai.APITimeoutError(request)
+    else:
+        wrapper = OpenAIConnectionError(request=request)
+    wrapper.__cause__ = exc
+    return wrapper
 
 
 # How the parent reports a 200 body that is not JSON (an HTML page, say).
@@ -1029,6 +1067,8 @@ def translate(
             summary=exc.message,
         )
 
+    if in_stream:
+        exc = _wrap_transport_error(exc, ctx)
     timed_out = isinstance(exc, openai.APITimeoutError | TimeoutError)
     if timed_out or isinstance(exc, openai.APIConnectionError):
         fields = ErrorFields(None, str(exc), stream_request_id)

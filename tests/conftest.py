@@ -5,19 +5,43 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from openai import _base_client
 
-try:  # The openai SDK's HTTP library: httpx2 for openai>=3, httpx before.
+# The openai SDK's own HTTP library: httpx2 for openai>=3, httpx before (both may
+# be installed, so ask the SDK).
+if hasattr(_base_client, "httpx2"):
     import httpx2
-except ImportError:  # pragma: no cover
+else:  # pragma: no cover
     import httpx as httpx2  # type: ignore[no-redef]
 
 __all__ = ["RECORDED", "httpx2", "run_fresh"]
 
 RECORDED = Path(__file__).parent / "recorded"
 _PREFIXES = ("DASHSCOPE_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_")
+# Named in every run's header, so that a red run says which release broke it.
+_DEPENDENCIES = (
+    "langchain-core",
+    "langchain-openai",
+    "openai",
+    "httpx",
+    "httpx2",
+    "pydantic",
+)
+
+
+def pytest_report_header() -> str:
+    """The versions this run tests against, for the header of every run."""
+    found = []
+    for dist in _DEPENDENCIES:
+        try:
+            found.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return "dependencies: " + ", ".join(found)
 
 
 def run_fresh(script: str) -> str:

@@ -133,9 +133,14 @@ def test_debug_logging_keeps_the_sdk_build(caplog: pytest.LogCaptureFixture) -> 
     client = _model().root_client
     with caplog.at_level(logging.DEBUG, logger="openai"):
         client._build_request(_options())
-    assert "Building HTTP request" in caplog.text
+    # The SDK's build logs the request (its wording differs between versions).
+    assert any(r.name == "openai._base_client" for r in caplog.records)
 
 
+@pytest.mark.skipif(
+    not _clients._PLAIN_BUILD,
+    reason="this openai SDK (<3) has no httpx2 helpers: the SDK's own build serves",
+)
 def test_a_users_http_client_headers_are_kept() -> None:
     http = httpx2.Client(headers={"X-Proxy-Auth": "p", "Accept": "text/plain"})
     client = _model(http_client=http).root_client
