@@ -43,18 +43,14 @@ otherwise echoes::
 Only the standard library is used, so the module costs nothing at import time.
 """
 
-from langchain_qwen._schema_example import schema_example
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
-    completion_body,
-    completion_chunks,
     error_body,
     error_reply,
     json_reply,
     load_recording,
     sse_reply,
-    text_completion,
 )
 from langchain_qwen.testing._server import (
     BUILTIN_ROUTES,
@@ -62,6 +58,11 @@ from langchain_qwen.testing._server import (
     DashScopeServer,
     Route,
     When,
+)
+from langchain_qwen.testing.completions import (
+    completion_body,
+    completion_chunks,
+    text_completion,
 )
 from langchain_qwen.testing.embeddings import (
     EMBEDDINGS_PATHS,
@@ -81,6 +82,7 @@ from langchain_qwen.testing.rerank import (
     rerank_route,
     rerank_score,
 )
+from langchain_qwen.testing.schema_example import schema_example
 
 # Files and batches (their modules register their routes on import).
 from langchain_qwen.testing.files import FileStore, files_of  # isort: skip

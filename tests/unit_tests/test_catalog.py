@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from langchain_core.language_models.model_profile import ModelProfile
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import (
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import (
     REGIONS,
     ModelInfo,
     check_model,
     list_models,
     lookup,
-    model_profile,
     parse_catalog,
 )
+from langchain_qwen.catalogue.profiles import model_profile
 
 GLOBAL_REGIONS = ("us", "frankfurt", "hongkong", "tokyo")
 

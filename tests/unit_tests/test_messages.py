@@ -1,4 +1,6 @@
-"""Message shaping (API_FACTS.md section 5), on the dicts DashScope receives.
+"""Message shaping, on the dicts DashScope receives.
+
+The rules: alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions.
 
 Most tests go through `ChatQwen._get_request_payload`, so that the dicts are the
 ones `langchain-openai` really builds from LangChain messages.
@@ -17,12 +19,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen.messages import (
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat.messages import (
     check_message_list,
     normalise_messages,
     tool_result_text,
 )
+from langchain_qwen.catalogue import catalog
 
 KEY = "sk-unit"
 CALL = {"name": "weather", "args": {"city": "Paris"}, "id": "call_1"}

@@ -63,3 +63,23 @@ def retry_decision(status: int, body: Any) -> bool | None:
     if issubclass(kind, _ALWAYS):
         return True
     return None
+
+
+# No retry when Retry-After asks for longer: openai>=3's own rule
+# (`_constants.MAX_RETRY_AFTER_DELAY`), which `clients` applies on older SDKs too.
+MAX_RETRY_AFTER = 120.0
+
+
+def waits_too_long(retry_after: str | None) -> bool:
+    """Whether a `Retry-After` header asks for a wait too long to retry after.
+
+    Args:
+        retry_after: The header's value (seconds), if any.
+
+    Returns:
+        True when it asks for more than `MAX_RETRY_AFTER` seconds.
+    """
+    try:
+        return retry_after is not None and float(retry_after) > MAX_RETRY_AFTER
+    except ValueError:
+        return False

@@ -30,8 +30,7 @@ from typing import Any
 import openai
 from openai import _base_client as _sdk_client
 
-from langchain_qwen._retry import parse_body, retry_decision
-from langchain_qwen.errors import waits_too_long
+from langchain_qwen._dashscope.retry import parse_body, retry_decision, waits_too_long
 
 # The SDK's own HTTP library: httpx2 for openai>=3, httpx before. Which one is
 # installed says nothing (both can be: other packages bring httpx2), so ask it.

@@ -9,12 +9,12 @@ back into a dict (`model_dump`); and its `astream` wraps each chunk in
 
 - the payload, already JSON-ready, is posted through the SDK client's own
   request loop (`client.request(httpx.Response, options)`), so retries with
-  DashScope's policy (`_clients`), `Retry-After`, typed status errors with
+  DashScope's policy (`_dashscope.clients`), `Retry-After`, typed status errors with
   request ids, timeouts, proxies, custom `http_client`s, default and extra
   headers, extra query and body, and `max_retries` all stay the SDK's;
 - the response is read as JSON into dicts, shaped like the SDK's `model_dump`
   where anything reads the difference (`usage`, `logprobs`, `refusal`,
-  `system_fingerprint`, ...: see `_fill`), and handed to the same
+  `system_fingerprint`, ...: see `_chat.sdk_shapes`), and handed to the same
   langchain-openai hooks the SDK path uses (`_create_chat_result`,
   `_convert_chunk_to_generation_chunk`);
 - streams are parsed from bytes (`_sse.SSEParser`) with the SDK's rules:
@@ -37,7 +37,6 @@ import functools
 import inspect
 import json
 import logging
-import typing
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,13 +44,15 @@ import openai
 from langchain_core.messages import AIMessageChunk, BaseMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from langchain_qwen._clients import (
+from langchain_qwen._chat.deltas import chunk_converter
+from langchain_qwen._chat.sdk_shapes import shape_chunk, shape_completion
+from langchain_qwen._dashscope.clients import (
     QwenAsyncOpenAI,
     QwenOpenAI,
     StreamEndedWithoutDone,
     _httpx,
 )
-from langchain_qwen._sse import SSEParser, StallTimer
+from langchain_qwen._dashscope.sse import SSEParser, StallTimer
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import (
@@ -182,325 +183,6 @@ def _request_options(payload: Mapping[str, Any]) -> Any:
     options = _plain_options().model_copy()
     options.json_data = body
     return options
-
-
-# --------------------------------------------------------------------------
-# Dicts shaped like the SDK's model_dump
-# --------------------------------------------------------------------------
-
-_REQUIRED = object()
-
-
-@functools.cache
-def _spec(cls: type) -> tuple[tuple[str, Any, Any], ...]:
-    """`(key, default, nested)` per field of an SDK model class.
-
-    `nested` is a model class, `("list", class)`, or `None` for plain values.
-    """
-    out = []
-    for name, info in cls.model_fields.items():  # type: ignore[attr-defined]
-        default = _REQUIRED if info.is_required() else info.default
-        out.append((info.alias or name, default, _nested(info.annotation)))
-    return tuple(out)
-
-
-def _nested(annotation: Any) -> Any:
-    origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, openai.BaseModel):
-        return annotation
-    if origin is list:
-        inner = _nested(typing.get_args(annotation)[0])
-        return ("list", inner) if isinstance(inner, type) else None
-    for arg in typing.get_args(annotation) if origin is not None else ():
-        found = _nested(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _fill(cls: type, value: Any) -> Any:
-    """Add the fields `cls` declares and `value` lacks, as `model_dump` would.
-
-    The SDK's dump of a response has every declared field (`None` when the
-    server sent none); langchain-openai and ChatQwen copy some of these dicts
-    into what the user sees (`token_usage`, `logprobs`). Filled in place.
-    """
-    if not isinstance(value, dict):
-        return value
-    for key, default, nested in _spec(cls):
-        if key not in value:
-            if default is not _REQUIRED:
-                value[key] = default
-        elif nested is not None and value[key] is not None:
-            if isinstance(nested, tuple):
-                items = value[key]
-                if isinstance(items, list):
-                    for item in items:
-                        _fill(nested[1], item)
-            else:
-                _fill(nested, value[key])
-    return value
-
-
-@functools.cache
-def _types() -> tuple[type, type, type]:
-    from openai.types.chat.chat_completion import ChoiceLogprobs  # noqa: PLC0415
-    from openai.types.completion_usage import CompletionUsage  # noqa: PLC0415
-
-    chunk_logprobs = openai.types.chat.chat_completion_chunk.ChoiceLogprobs
-    return CompletionUsage, ChoiceLogprobs, chunk_logprobs
-
-
-def shape_completion(data: Any) -> Any:
-    """Shape a non-streamed answer where the SDK's dump differs from the wire.
-
-    Args:
-        data: The parsed JSON body.
-
-    Returns:
-        The same object, completed in place.
-    """
-    if not isinstance(data, dict):
-        return data
-    usage_cls, logprobs_cls, _ = _types()
-    data.setdefault("system_fingerprint", None)
-    data.setdefault("service_tier", None)
-    if data.get("usage") is not None:
-        _fill(usage_cls, data["usage"])
-    for choice in data.get("choices") or ():
-        if isinstance(choice, dict):
-            choice.setdefault("logprobs", None)
-            if choice["logprobs"] is not None:
-                _fill(logprobs_cls, choice["logprobs"])
-    return data
-
-
-def shape_chunk(data: dict[str, Any]) -> dict[str, Any]:
-    """Shape a streamed chunk (only what reaches the user: usage, logprobs).
-
-    Args:
-        data: The parsed event.
-
-    Returns:
-        The same dict, completed in place.
-    """
-    if data.get("usage"):
-        _fill(_types()[0], data["usage"])
-    choices = data.get("choices")
-    if choices and isinstance(choice := choices[0], dict) and choice.get("logprobs"):
-        _fill(_types()[2], choice["logprobs"])
-    return data
-
-
-# --------------------------------------------------------------------------
-# Streamed text deltas built without validation
-# --------------------------------------------------------------------------
-
-
-class _PlainDeltas:
-    """Build the chunks of plain text and reasoning deltas without validation.
-
-    Nearly every event of a stream is one choice whose delta carries only text
-    (or reasoning): no tool calls, no finish reason, no usage, no logprobs. For
-    those, langchain-openai's hook and ChatQwen's own (`chat_models.ChatQwen.
-    _convert_chunk_to_generation_chunk`) validate an `AIMessageChunk` and a
-    `ChatGenerationChunk` whose every field is known in advance: about two
-    thirds of a chunk's client CPU. This builds the same two objects, field
-    for field and with the same fields set, from templates taken off validated
-    instances. It is checked once per process against the hooks themselves
-    (`_verified`), and any other event, or a class that overrides the hook,
-    goes through the hooks as before.
-    """
-
-    __slots__ = ("fresh", "gen_fields", "gen_template", "msg_fields", "msg_template")
-
-    def __init__(self) -> None:
-        probe = AIMessageChunk(
-            content="probe", additional_kwargs={}, id=None, tool_call_chunks=[]
-        )
-        if probe.__pydantic_extra__ or probe.__pydantic_private__ is not None:
-            raise TypeError("AIMessageChunk keeps state beyond its fields")
-        fresh: list[tuple[str, type]] = []
-        for key, value in probe.__dict__.items():
-            if key in ("content", "id", "additional_kwargs", "response_metadata"):
-                continue
-            if type(value) in (list, dict):
-                if value:
-                    raise TypeError(f"AIMessageChunk.{key} defaults to a non-empty")
-                fresh.append((key, type(value)))
-            elif value is not None and type(value) not in (str, bool, int):
-                raise TypeError(f"AIMessageChunk.{key} has a mutable default")
-        self.msg_template = dict(probe.__dict__)
-        self.msg_fields = frozenset(probe.__pydantic_fields_set__)
-        self.fresh = tuple(fresh)
-        generation = ChatGenerationChunk(message=probe, generation_info=None)
-        if generation.__pydantic_extra__ or generation.__pydantic_private__:
-            raise TypeError("ChatGenerationChunk keeps state beyond its fields")
-        if set(generation.__dict__) != {"text", "generation_info", "type", "message"}:
-            raise TypeError("ChatGenerationChunk has fields this builder does not know")
-        self.gen_template = dict(generation.__dict__)
-        self.gen_fields = frozenset(generation.__pydantic_fields_set__)
-
-    def build(
-        self, content: str, reasoning: Any, id_: str | None, provider: str
-    ) -> ChatGenerationChunk:
-        """The generation chunk the hooks would return for this delta."""
-        values = self.msg_template.copy()
-        values["content"] = content
-        values["id"] = id_
-        values["additional_kwargs"] = (
-            {} if reasoning is None else {"reasoning_content": reasoning}
-        )
-        values["response_metadata"] = {"model_provider": provider}
-        for key, kind in self.fresh:
-            values[key] = kind()
-        message = _new(AIMessageChunk)
-        _setattr(message, "__dict__", values)
-        _setattr(message, "__pydantic_fields_set__", set(self.msg_fields))
-        _setattr(message, "__pydantic_extra__", {})
-        _setattr(message, "__pydantic_private__", None)
-        gen_values = self.gen_template.copy()
-        gen_values["text"] = content
-        gen_values["message"] = message
-        generation = _new(ChatGenerationChunk)
-        _setattr(generation, "__dict__", gen_values)
-        _setattr(generation, "__pydantic_fields_set__", set(self.gen_fields))
-        _setattr(generation, "__pydantic_extra__", None)
-        _setattr(generation, "__pydantic_private__", None)
-        return generation
-
-
-_new = object.__new__
-_setattr = object.__setattr__
-
-
-def plain_delta(chunk: Any) -> tuple[str, Any, Any] | None:
-    """`(content, reasoning, id)` of a plain text delta, else `None`.
-
-    Plain: one dict choice whose delta has text or reasoning and nothing the
-    hooks would read beyond them (a role other than assistant, tool or
-    function calls, a finish reason, logprobs, usage).
-    """
-    if chunk.get("usage") or chunk.get("type") is not None:
-        return None
-    choices = chunk.get("choices")
-    if type(choices) is not list or not choices:
-        return None
-    choice = choices[0]
-    if (
-        type(choice) is not dict
-        or choice.get("finish_reason")
-        or choice.get("logprobs")
-        or type(delta := choice.get("delta")) is not dict
-    ):
-        return None
-    get = delta.get
-    if (
-        get("tool_calls")
-        or get("function_call")
-        or get("role") not in (None, "assistant")
-    ):
-        return None
-    content = get("content") or ""
-    id_ = get("id")
-    if type(content) is not str or (id_ is not None and type(id_) is not str):
-        return None
-    return content, get("reasoning_content"), id_
-
-
-@functools.cache
-def _builder() -> _PlainDeltas | None:
-    """The process's builder, or `None` if it cannot match the hooks."""
-    try:
-        return _PlainDeltas()
-    except TypeError:  # pragma: no cover - a langchain-core it cannot match
-        _log.debug("plain deltas go through the hooks", exc_info=True)
-        return None
-
-
-def _dump(generation: Any) -> tuple[Any, ...]:
-    message = generation.message
-    return (
-        type(message),
-        message.__dict__,
-        message.__pydantic_fields_set__,
-        message.__pydantic_extra__,
-        generation.__dict__.keys(),
-        {k: v for k, v in generation.__dict__.items() if k != "message"},
-        generation.__pydantic_fields_set__,
-    )
-
-
-_VERIFIED: dict[type, bool] = {}
-
-
-def _verified(llm: Any, builder: _PlainDeltas) -> bool:
-    """Whether the builder's chunks equal the hooks' for this model class."""
-    cls = type(llm)
-    known = _VERIFIED.get(cls)
-    if known is not None:
-        return known
-    from langchain_qwen.chat_models import ChatQwen  # noqa: PLC0415
-
-    same = cls._convert_chunk_to_generation_chunk is (
-        ChatQwen._convert_chunk_to_generation_chunk
-    )
-    for reasoning in (None, "why"):
-        if not same:
-            break
-        delta = {"content": "probe", "role": "assistant"}
-        if reasoning is not None:
-            delta["reasoning_content"] = reasoning
-        chunk = {
-            "id": "chatcmpl-probe",
-            "model": "probe",
-            "choices": [
-                {"delta": delta, "finish_reason": None, "index": 0, "logprobs": None}
-            ],
-        }
-        expected = llm._convert_chunk_to_generation_chunk(chunk, AIMessageChunk, {})
-        plain = plain_delta(chunk)
-        got = builder.build(*plain, _provider()) if plain else None
-        same = got is not None and _dump(got) == _dump(expected)
-    _VERIFIED[cls] = same
-    return same
-
-
-@functools.cache
-def _provider() -> str:
-    from langchain_qwen.chat_models import PROVIDER  # noqa: PLC0415
-
-    return PROVIDER
-
-
-def chunk_converter(
-    llm: Any,
-) -> Callable[[dict[str, Any], type, dict | None], ChatGenerationChunk | None]:
-    """The stream's chunk hook: plain deltas built directly, the rest as before.
-
-    Args:
-        llm: The `ChatQwen`.
-
-    Returns:
-        A function taking the hook's arguments and returning what it returns.
-    """
-    convert = llm._convert_chunk_to_generation_chunk
-    builder = _builder()
-    if builder is None or llm.output_version == "v1" or not _verified(llm, builder):
-        return convert
-    build = builder.build
-    provider = _provider()
-
-    def converted(
-        chunk: dict[str, Any], default_class: type, base_info: dict | None
-    ) -> ChatGenerationChunk | None:
-        if default_class is AIMessageChunk and not base_info:
-            plain = plain_delta(chunk)
-            if plain is not None:
-                return build(plain[0], plain[1], plain[2], provider)
-        return convert(chunk, default_class, base_info)
-
-    return converted
 
 
 # --------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 `QwenAsyncOpenAI`: DashScope's retry policy, the SDK's backoff), built on
 langchain-openai's cached httpx clients, so connection pools, proxies from the
 environment and socket options behave as for the chat model. Errors go through
-`errors.translate`, like every `ChatQwen` call.
+`_dashscope.translate`, like every `ChatQwen` call.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI, _httpx
-from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI, _httpx
+from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen.errors import ErrorContext
 from langchain_qwen.regions import host_info
 
