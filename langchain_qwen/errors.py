@@ -46,6 +46,7 @@ from langchain_core.exceptions import (
 from langchain_openai.chat_models.base import OpenAIConnectionError
 
 from langchain_qwen import catalog
+from langchain_qwen._dashscope.envelope import parse_error_body, request_id_of
 from langchain_qwen.regions import REGIONS, host_info
 
 __all__ = [
@@ -197,7 +198,8 @@ class ErrorFields:
     Attributes:
         code: `error.code`, else `error.type` when it is specific.
         message: `error.message`.
-        request_id: The body's `request_id` (or `id` without `chatcmpl-`).
+        request_id: The body's `request_id`, else `error.id`, else its `id`
+            (without `chatcmpl-`).
     """
 
     code: str | None
@@ -212,9 +214,11 @@ _GENERIC_TYPES = frozenset({"invalid_request_error", "error", "api_error"})
 def error_fields(body: Any, top: Any = None) -> ErrorFields:
     """Read a DashScope error envelope.
 
-    Handles the compatible-mode shape `{"error": {...}, "request_id": ...}`, the
-    inner `error` object alone (what the `openai` SDK keeps as `e.body`), and
-    the native shape with `code`/`message` at the top level.
+    Handles the compatible-mode shapes (`{"error": {...}, "request_id": ...}`
+    on shared hosts, `{"error": {..., "id": ...}}` on workspace and Token Plan
+    hosts), the inner `error` object alone (what the `openai` SDK keeps as
+    `e.body`), and the native shape with `code`/`message` at the top level.
+    The request id is read by `_dashscope.envelope.request_id_of`.
 
     Args:
         body: The envelope or its inner `error` object.
@@ -232,18 +236,10 @@ def error_fields(body: Any, top: Any = None) -> ErrorFields:
     if not code and isinstance(kind, str) and kind not in _GENERIC_TYPES:
         code = kind
     message = inner.get("message")
-    request_id = None
-    if isinstance(outer, Mapping):
-        request_id = outer.get("request_id")
-        if not isinstance(request_id, str):
-            body_id = outer.get("id")
-            request_id = (
-                body_id.removeprefix("chatcmpl-") if isinstance(body_id, str) else None
-            )
     return ErrorFields(
         str(code) if code else None,
         message if isinstance(message, str) else None,
-        request_id or None,
+        request_id_of(outer),
     )
 
 
@@ -539,6 +535,12 @@ def _request_hint(ctx: ErrorContext, message: str) -> str:
     for pattern, hint in _REQUEST_HINTS:
         if re.search(pattern, message, re.IGNORECASE):
             return hint.format(model=repr(ctx.model), max_output=max_output)
+    if not message:
+        return (
+            "DashScope rejected the request without saying why. Check the "
+            f"parameters you set against what {ctx.model!r} takes: the same "
+            "request fails the same way when retried."
+        )
     return (
         "DashScope rejected a request parameter; its message above names it. "
         "Fix that parameter: the same request fails the same way when retried."
@@ -933,17 +935,28 @@ def _rebuild(
     return new
 
 
-def _status_fields(exc: openai.APIStatusError) -> ErrorFields:
+def _status_fields(exc: openai.APIStatusError) -> tuple[ErrorFields, Any]:
+    """The error's fields, and the envelope when the SDK could not parse it.
+
+    The SDK keeps a body it cannot parse as JSON as a string: an SSE-framed
+    body (`data: {"error": ...}`, what a streamed request refused by input
+    moderation gets) is parsed here, so its code and message survive.
+    """
     top: Any = None
-    with contextlib.suppress(ValueError, RuntimeError, AttributeError):
-        top = json.loads(exc.response.content)
-    fields = error_fields(exc.body, top)
+    headers: Any = None
+    with contextlib.suppress(RuntimeError, AttributeError):
+        top = parse_error_body(exc.response.content)
+        headers = exc.response.headers
+    framed = None
+    if isinstance(top, Mapping) and not isinstance(exc.body, Mapping):
+        framed = top
+    fields = error_fields(framed if framed is not None else exc.body, top)
     message = fields.message
     if message is None:
-        message = re.sub(r"^Error code: \d+ - ", "", exc.message)
-    return ErrorFields(
-        fields.code, message, fields.request_id or getattr(exc, "request_id", None)
-    )
+        # The SDK's own text, unless it is only "Error code: N" (no message).
+        message = re.sub(r"^Error code: \d+( - )?", "", exc.message) or None
+    request_id = request_id_of(top if isinstance(top, Mapping) else exc.body, headers)
+    return ErrorFields(fields.code, message, request_id), framed
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -964,6 +977,31 @@ def _why_interrupted(exc: BaseException) -> str:
         if cause is not exc and not isinstance(cause, openai.APIError):
             return f"the connection broke ({type(cause).__name__}: {cause})"
     return "the connection broke"
+
+
+def _translate_status(exc: openai.APIStatusError, ctx: ErrorContext) -> BaseException:
+    """Translate an HTTP error answer (4xx, 5xx)."""
+    fields, framed = _status_fields(exc)
+    status = exc.status_code
+    kind = classify(status, fields.code, fields.message)
+    if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
+        kind = QwenContextOverflowError
+    summary = exc.message
+    if fields.message and fields.message not in summary:
+        summary = f"{summary} - {fields.message}"
+    new = _rebuild(
+        exc,
+        kind,
+        ctx,
+        status=status,
+        fields=fields,
+        hint=_hint(kind, ctx, fields, _tries(exc, ctx)),
+        summary=summary,
+    )
+    if framed is not None and isinstance(framed.get("error"), Mapping):
+        # What the SDK keeps of a JSON error body: the inner `error` object.
+        new.body = _scrub_value(dict(framed["error"]), ctx.secrets)  # type: ignore[attr-defined]
+    return new
 
 
 # How the parent reports a 200 body that is not JSON (an HTML page, say).
@@ -1014,20 +1052,7 @@ def translate(
         )
 
     if isinstance(exc, openai.APIStatusError):
-        fields = _status_fields(exc)
-        status = exc.status_code
-        kind = classify(status, fields.code, fields.message)
-        if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
-            kind = QwenContextOverflowError
-        return _rebuild(
-            exc,
-            kind,
-            ctx,
-            status=status,
-            fields=fields,
-            hint=_hint(kind, ctx, fields, _tries(exc, ctx)),
-            summary=exc.message,
-        )
+        return _translate_status(exc, ctx)
 
     timed_out = isinstance(exc, openai.APITimeoutError | TimeoutError)
     if timed_out or isinstance(exc, openai.APIConnectionError):
