@@ -1166,7 +1166,8 @@ class ChatQwen(BaseChatOpenAI):
             message = generation.message
             message.response_metadata["model_provider"] = PROVIDER
             reasoning = _field(_field(choice, "message"), "reasoning_content")
-            if reasoning is not None:
+            # Omni sends `"reasoning_content": ""` with thinking off: no reasoning.
+            if reasoning:
                 message.additional_kwargs["reasoning_content"] = reasoning
             if isinstance(message, AIMessage):
                 message.usage_metadata = _with_cache_creation(

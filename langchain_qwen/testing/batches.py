@@ -173,6 +173,29 @@ class BatchQueue:
             job.errors.append({"code": code, "message": message, "line": None})
             self._set(job, "failed")
 
+    def finish_with(
+        self, batch_id: str, *, output: bytes | None = None, errors: bytes | None = None
+    ) -> None:
+        """End a job `completed` with the result files given, e.g. recorded ones.
+
+        The job's lines are not run: its output and error files are these
+        bytes, exactly (DashScope's JSONL, one result line per input).
+
+        Args:
+            batch_id: The job.
+            output: The output file's bytes, if any.
+            errors: The error file's bytes, if any.
+        """
+        with self._lock:
+            job = self._jobs[batch_id]
+            if output is not None:
+                name = f"{job.id}_success.jsonl"
+                job.output_file_id = self._files.add(name, "batch_output", output).id
+            if errors is not None:
+                name = f"{job.id}_error.jsonl"
+                job.error_file_id = self._files.add(name, "batch_output", errors).id
+            self._set(job, "completed")
+
     # -- the state machine ----------------------------------------------------
 
     def _set(self, job: BatchJob, status: str) -> None:
