@@ -15,6 +15,7 @@ optional keys dropped).
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from langchain_qwen.testing import (
     sse_events,
     sse_reply,
 )
-from tests.conftest import RECORDED
+from tests.conftest import RECORDED, httpx2
 
 REAL2 = RECORDED / "real2"
 MODES = ["invoke", "ainvoke", "stream", "astream"]
@@ -208,6 +209,20 @@ def test_gzip_and_chunked_json_answer_as_recorded(server: DashScopeServer) -> No
     assert reply.request_id == "b2aa0fa6-b8ca-9173-8843-987b106bbcfa"
     # The compact body in its recorded key order is the 372 bytes the source names.
     assert len(reply.body or b"") == 372
+    # On the wire: gzip, chunked, no content-length, as recorded.
+    server.enqueue(reply)
+    with (
+        httpx2.Client() as client,
+        client.stream(
+            "POST", f"{server.base_url}/chat/completions", json={"model": "qwen-plus"}
+        ) as raw,
+    ):
+        wire = b"".join(raw.iter_raw())
+        assert raw.headers["content-encoding"] == "gzip"
+        assert raw.headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in raw.headers
+        assert raw.headers["x-dashscope-timeout"] == "3600"
+    assert gzip.decompress(wire) == reply.body
     server.enqueue(reply)
     message = _model(server, "qwen-plus").invoke("你好")
     assert message.content == _body_of(BODIES[0])["choices"][0]["message"]["content"]

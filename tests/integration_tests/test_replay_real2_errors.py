@@ -28,10 +28,12 @@ from langchain_qwen import (
 )
 from langchain_qwen.testing import (
     DashScopeServer,
+    completion_chunks,
     envelope_body,
     envelope_reply,
     load_recording,
     sse_framed_error_reply,
+    sse_reply,
     text_completion,
 )
 from tests.conftest import RECORDED, httpx2
@@ -211,6 +213,28 @@ async def test_each_envelope_kind_names_its_request_id(
         await _call(model, mode)
     assert info.value.request_id == "body-id-1"
     assert info.value.code == "AccessDenied"
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+async def test_workspace_error_inside_a_stream_names_error_id(
+    server: DashScopeServer, mode: str
+) -> None:
+    # An error event inside a 200 stream, in the workspace envelope: its
+    # `error.id` wins over the response header.
+    event = envelope_body(
+        "data_inspection_failed",
+        "Output data may contain inappropriate content.",
+        host="workspace",
+        type="data_inspection_failed",
+        request_id="ws-stream-id",
+    )
+    chunks = completion_chunks("Part of", request_id="header-stream-id")[:2]
+    server.enqueue(sse_reply([*chunks, event], done=False))
+    model = ChatQwen(base_url=server.base_url, api_key=KEY, model="qwen-plus")
+    with pytest.raises(ContentModerationError) as info:
+        await _call(model, mode)
+    assert info.value.request_id == "ws-stream-id"
+    assert info.value.status_code == 200
 
 
 async def test_top_level_id_alone_names_the_request(server: DashScopeServer) -> None:
