@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
+    _request_id_of,
     error_reply,
     json_reply,
 )
@@ -289,12 +290,15 @@ class BatchQueue:
         out: list[str] = []
         err: list[str] = []
         for n, (custom_id, status, body) in enumerate(job.results, start=1):
+            # DashScope's line id is the request id itself, a bare UUID (the
+            # Batch doc's sample output), not OpenAI's `batch_req_...`.
+            rid = _request_id_of(body) or f"req-{job.id}-{n}"
             record: dict[str, Any] = {
-                "id": f"batch_req_{job.id}_{n}",
+                "id": rid,
                 "custom_id": custom_id,
                 "response": {
                     "status_code": status,
-                    "request_id": (body or {}).get("request_id") or f"req-{job.id}-{n}",
+                    "request_id": rid,
                     "body": body,
                 },
                 "error": None,

@@ -363,6 +363,11 @@ def test_repeated_empty_tool_call_ids_keep_the_first(server: DashScopeServer) ->
     ]
     finishes = [c.response_metadata.get("finish_reason") for c in chunks]
     assert [f for f in finishes if f] == ["tool_calls"]
+    # The trailing delta: no arguments, no finish_reason, after the whole call.
+    trailing = with_calls[-1]
+    assert trailing.tool_call_chunks[0]["args"] == ""
+    assert trailing.response_metadata.get("finish_reason") is None
+    assert chunks.index(trailing) < len(chunks) - 1
 
 
 def test_stream_chunk_key_order_and_optional_keys_do_not_matter(

@@ -165,6 +165,30 @@ async def test_recorded_batch_output_is_read(
         assert (um.get("output_token_details") or {}).get("reasoning") == reasoning
 
 
+def test_loopback_output_lines_have_the_recorded_shape(
+    batch_server: DashScopeServer,
+) -> None:
+    # NOTES 25: a line's `id` is its request id, a bare UUID (no `batch_req_`),
+    # and the body's id is "chatcmpl-" + that id, as in the doc's sample.
+    model = ChatQwen(
+        base_url=batch_server.base_url, api_key="sk-test", model="qwen-plus"
+    )
+    job = submit_batch(model, ["one"])
+    batch_server.batches.run_all()
+    info = batch_server.batches[job.id]
+    stored = batch_server.files.get(info.output_file_id or "")
+    assert stored is not None
+    [line] = [json.loads(x) for x in stored.data.decode().splitlines()]
+    recorded = json.loads(
+        (REAL2 / BATCH_OUTPUTS[0]).read_text(encoding="utf-8").splitlines()[0]
+    )
+    assert list(line) == list(recorded)  # id, custom_id, response, error
+    assert list(line["response"]) == list(recorded["response"])
+    assert line["id"] == line["response"]["request_id"]
+    assert line["response"]["body"]["id"] == f"chatcmpl-{line['id']}"
+    assert not line["id"].startswith("batch_req_")
+
+
 def test_batch_line_error_names_the_line_request_id(
     batch_server: DashScopeServer,
 ) -> None:
