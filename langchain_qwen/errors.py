@@ -1,10 +1,14 @@
 """DashScope errors as exceptions a person can act on: pure, no I/O.
 
-Every error a `ChatQwen` call raises is translated here, in one place. The
-translated exception keeps the class the caller would otherwise get (the
-`openai` SDK's, and the `langchain-openai`/`langchain-core` classified one, so
-existing `except` clauses keep working) and is also an instance of one of the
-`QwenError` classes below. It carries DashScope's `code`, its bare message
+This module holds the exception classes and the rules that classify
+DashScope's error bodies; it imports nothing else of this package (a leaf).
+Every error a call raises is translated in one place,
+`langchain_qwen._dashscope.translate`, with hints from
+`langchain_qwen._dashscope.hints`. The translated exception keeps the class
+the caller would otherwise get (the `openai` SDK's, and the
+`langchain-openai`/`langchain-core` classified one, so existing `except`
+clauses keep working) and is also an instance of one of the `QwenError`
+classes below. It carries DashScope's `code`, its bare message
 (`error_message`), the `request_id` and the HTTP `status_code`, and a `hint`
 naming the fix; `str(e)` ends with the hint.
 
@@ -22,15 +26,11 @@ except QuotaExceededError:  # never retried, even when sent as a 429
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import openai
 from langchain_core.exceptions import (
     ContextOverflowError,
     ModelAPIError,
@@ -43,11 +43,6 @@ from langchain_core.exceptions import (
     ModelRateLimitError,
     ModelTimeoutError,
 )
-from langchain_openai.chat_models.base import OpenAIConnectionError
-
-from langchain_qwen._dashscope.envelope import parse_error_body, request_id_of
-from langchain_qwen.catalogue import catalog
-from langchain_qwen.regions import REGIONS, host_info
 
 __all__ = [
     "BillingError",
@@ -69,9 +64,7 @@ __all__ = [
     "ThrottlingError",
     "classify",
     "error_fields",
-    "retries_taken",
-    "stream_incomplete",
-    "translate",
+    "request_id_of",
 ]
 
 
@@ -218,7 +211,7 @@ def error_fields(body: Any, top: Any = None) -> ErrorFields:
     on shared hosts, `{"error": {..., "id": ...}}` on workspace and Token Plan
     hosts), the inner `error` object alone (what the `openai` SDK keeps as
     `e.body`), and the native shape with `code`/`message` at the top level.
-    The request id is read by `_dashscope.envelope.request_id_of`.
+    The request id is read by `request_id_of`.
 
     Args:
         body: The envelope or its inner `error` object.
@@ -241,6 +234,47 @@ def error_fields(body: Any, top: Any = None) -> ErrorFields:
         message if isinstance(message, str) else None,
         request_id_of(outer),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def request_id_of(body: Any, headers: Mapping[str, str] | None = None) -> str | None:
+    """The request id of a DashScope answer, from every place DashScope puts it.
+
+    Real errors (2025-2026) keep it in different places by host: shared hosts
+    in `request_id` (some 400s add a top-level `"id": "chatcmpl-<id>"`),
+    workspace (`*.maas.aliyuncs.com`) and Token Plan hosts inside `error`
+    (`error.id`), with no `request_id`. Read in this order: `request_id`,
+    `error.id`, the top-level `id` (without `chatcmpl-`), then the
+    `x-request-id` response header. Chat, embeddings, rerank, files and
+    batches errors are all read by this function.
+
+    Args:
+        body: The parsed body (an envelope, or the inner `error` object alone,
+            as the `openai` SDK keeps it), or anything else.
+        headers: The response headers, if known (httpx's case-insensitive
+            headers, or a dict with lower-case names).
+
+    Returns:
+        The id, or `None` when no place holds one.
+    """
+    if isinstance(body, Mapping):
+        found = _text(body.get("request_id"))
+        inner = body.get("error")
+        if found is None and isinstance(inner, Mapping):
+            found = _text(inner.get("id"))
+        if found is None and (top := _text(body.get("id"))) is not None:
+            found = top.removeprefix("chatcmpl-") or None
+        if found is not None:
+            return found
+    if headers is not None:
+        try:
+            return _text(headers.get("x-request-id"))
+        except Exception:  # an unusual headers object: no id rather than a crash
+            return None
+    return None
 
 
 _MODERATION_CODES = frozenset(
@@ -355,11 +389,6 @@ def classify(
     return QwenError
 
 
-# --------------------------------------------------------------------------
-# Hints
-# --------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ErrorContext:
     """What a call knew when it failed, for hints.
@@ -398,752 +427,3 @@ class StreamProgress:
     finished: bool = False
     started: bool = False
     request_id: str | None = None
-
-
-def _where(ctx: ErrorContext) -> str:
-    return f"{ctx.base_url} (region {ctx.region!r})" if ctx.region else ctx.base_url
-
-
-def _auth_hint(ctx: ErrorContext, code: str | None) -> str:
-    host = host_info(ctx.base_url)
-    if host is None:
-        return (
-            f"The server at {ctx.base_url} rejected the API key. Pass the key it "
-            "expects with api_key=...: DASHSCOPE_API_KEY is sent only to DashScope "
-            "hosts, or to a base URL that also comes from the environment."
-        )
-    if code == "NOT AUTHORIZED":
-        return (
-            f"The key may not use the workspace behind {ctx.base_url}. Check "
-            "workspace_id (or DASHSCOPE_WORKSPACE_ID) and that the key belongs to "
-            f"that workspace's account in region {host.region!r}."
-        )
-    if host.kind in ("coding", "token_plan"):
-        plan = "Coding Plan" if host.kind == "coding" else "Token Plan"
-        return (
-            f"DashScope rejected the API key at {ctx.base_url}, the {plan} endpoint "
-            f"of region {host.region!r}: it takes only that plan's keys. For a "
-            "pay-as-you-go key, drop base_url to use the region's regular endpoint."
-        )
-    others = [name for name in REGIONS if name != host.region]
-    return (
-        f"DashScope rejected the API key at {ctx.base_url} (region {host.region!r}). "
-        "Model Studio API keys belong to one region, and a key issued in another "
-        "region is rejected here as invalid. If your key comes from another region, "
-        "pass region=... or set DASHSCOPE_REGION to that region (and drop base_url "
-        f"or DASHSCOPE_BASE_URL if you set one): {', '.join(others)} (frankfurt and "
-        "tokyo also need workspace_id=...). Otherwise check the key in the Model "
-        f"Studio console of region {host.region!r}."
-    )
-
-
-def _model_hint(ctx: ErrorContext, code: str | None) -> str:
-    if ctx.region is None and code not in _NOT_FOUND_CODES:
-        return (
-            f"{ctx.base_url} answered 404: check that base_url is the "
-            "OpenAI-compatible root (DashScope's ends in /compatible-mode/v1, a "
-            "self-hosted server's usually in /v1) and the model name."
-        )
-    if code in ("model_not_supported", "ModelNotSupported"):
-        lead = f"Model {ctx.model!r} is not available in OpenAI-compatible mode."
-    else:
-        lead = f"Model {ctx.model!r} is not available at {_where(ctx)}."
-    info = catalog.lookup(ctx.model)
-    if info is not None and ctx.region is not None and ctx.region not in info.regions:
-        where = ", ".join(r for r in REGIONS if r in info.regions)
-        lead += f" The catalogue lists it for: {where}."
-    lister = {
-        "chat": "langchain_qwen.list_models",
-        "embeddings": "langchain_qwen.catalogue.kinds.list_embedding_models",
-        "rerank": "langchain_qwen.catalogue.kinds.list_rerank_models",
-    }[ctx.api]
-    listing = f"{lister}({ctx.region!r})" if ctx.region else f"{lister}()"
-    return (
-        f"{lead} Models differ by region: {listing} lists the models of the "
-        "catalogue there. Check the spelling (model ids are lower case) and, in the "
-        "Model Studio console, that your account may use the model."
-    )
-
-
-# (message pattern, hint), matched case-insensitively like the patterns above.
-_REQUEST_HINTS: tuple[tuple[str, str], ...] = (
-    (
-        r"enable_thinking must be set to false|enable_thinking only support "
-        r"stream|enable_thinking必须",
-        "{model} thinks only in streamed calls: use model.stream(...) or "
-        "ChatQwen(..., streaming=True), or pass enable_thinking=False.",
-    ),
-    (
-        r"only support stream mode|does not support http call|only "
-        r"supports? stream",
-        "{model} answers only streamed calls: use model.stream(...) or "
-        "ChatQwen(..., streaming=True).",
-    ),
-    (
-        r"enable_thinking parameter is restricted to true",
-        "{model} always thinks: drop enable_thinking=False.",
-    ),
-    (
-        r"does not support enable_thinking|NotSupportEnableThinking",
-        "{model} has no thinking switch: drop enable_thinking (and thinking_budget).",
-    ),
-    (
-        r"thinking_budget",
-        "Set thinking_budget to a positive integer no larger than the "
-        "model's thinking limit, or drop it.",
-    ),
-    (
-        r"json mode response is not supported when enable_thinking",
-        "JSON output is not available while {model} thinks: pass "
-        "enable_thinking=False (e.g. ChatQwen(..., enable_thinking=False)"
-        ".with_structured_output(...)).",
-    ),
-    (
-        r"tool_choice",
-        "This model, or thinking mode, takes tool_choice 'auto' or 'none' "
-        "only: to force a tool, pass enable_thinking=False; otherwise drop "
-        "tool_choice.",
-    ),
-    (
-        r"must contain the word 'json'",
-        "JSON mode needs the word 'json' in the messages: mention JSON in the "
-        "system or user message.",
-    ),
-    (
-        r"range of max_tokens",
-        "Lower max_tokens to at most {max_output}.",
-    ),
-    (
-        r'role "tool" must be a response',
-        "Each ToolMessage must follow the AIMessage whose tool_calls it "
-        "answers, with the same tool_call_id.",
-    ),
-    (
-        r"does not support enable_search",
-        "{model} cannot search the web: drop enable_search.",
-    ),
-)
-
-
-def _request_hint(ctx: ErrorContext, message: str) -> str:
-    info = catalog.lookup(ctx.model)
-    max_output = (
-        f"{info.max_output_tokens} for {ctx.model}"
-        if info and info.max_output_tokens
-        else "the model's output limit"
-    )
-    for pattern, hint in _REQUEST_HINTS:
-        if re.search(pattern, message, re.IGNORECASE):
-            return hint.format(model=repr(ctx.model), max_output=max_output)
-    if not message:
-        return (
-            "DashScope rejected the request without saying why. Check the "
-            f"parameters you set against what {ctx.model!r} takes: the same "
-            "request fails the same way when retried."
-        )
-    return (
-        "DashScope rejected a request parameter; its message above names it. "
-        "Fix that parameter: the same request fails the same way when retried."
-    )
-
-
-def _overflow_hint(ctx: ErrorContext) -> str:
-    if ctx.api == "embeddings":
-        return (
-            f"A text is longer than {ctx.model!r} takes in one input: split long "
-            "texts (for example with a text splitter) before embedding them."
-        )
-    if ctx.api == "rerank":
-        return (
-            f"The query or a document is longer than {ctx.model!r} takes: "
-            "shorten it, or split long documents before reranking them."
-        )
-    info = catalog.lookup(ctx.model)
-    size = f" ({info.context_window} tokens)" if info and info.context_window else ""
-    return (
-        f"The input is longer than {ctx.model!r}'s context window{size}: shorten "
-        "the messages (for example with langchain_core.messages.trim_messages) or "
-        "use a model with a larger window."
-    )
-
-
-def _quota_hint(ctx: ErrorContext, code: str | None) -> str:
-    if code == "AllocationQuota.FreeTierOnly":
-        return (
-            f"The free quota of {ctx.model!r} is used up and the account is set to "
-            "use free quota only. Turn off 'free tier only' for this model in the "
-            "Model Studio console (calls are then billed), or use another model. "
-            "Not retried automatically."
-        )
-    return (
-        "A quota of your account is used up (tokens per minute, or an allocated "
-        "or free quota). Not retried automatically: retrying at once does not "
-        "free a quota. Wait until it resets (about a minute for per-minute "
-        "quotas), send fewer tokens, or raise the quota in the Model Studio "
-        "console."
-    )
-
-
-def _billing_hint(ctx: ErrorContext, code: str | None) -> str:
-    region = f" of region {ctx.region!r}" if ctx.region else ""
-    if code in ("CommodityNotPurchased", "AccessDenied.Unpurchased"):
-        return (
-            f"Model Studio, or this model, is not activated for your account"
-            f"{region}: activate it in the Model Studio console. Not retried "
-            "automatically."
-        )
-    return (
-        "Your Alibaba Cloud account has an overdue payment, and DashScope refuses "
-        "calls until it is settled: top up or pay the bill in the Alibaba Cloud "
-        "billing console. Not retried automatically."
-    )
-
-
-def _permission_hint(ctx: ErrorContext) -> str:
-    region = f" of region {ctx.region!r}" if ctx.region else ""
-    return (
-        f"The account or workspace may not call {ctx.model!r}: some models must "
-        "be applied for first, and a free-only model stops when its free quota is "
-        f"used up. Check the model's access, your quota and billing in the Model "
-        f"Studio console{region}."
-    )
-
-
-def _moderation_hint(message: str) -> str:
-    what = (
-        "the model's output"
-        if message.lower().startswith("output")
-        else "the input"
-        if message.lower().startswith("input")
-        else "the input or the output"
-    )
-    return (
-        f"DashScope's content moderation blocked {what}. Not retried: the same "
-        "request is blocked again. Rephrase or remove the flagged content."
-    )
-
-
-def _server_hint(ctx: ErrorContext, code: str | None, tries: str) -> str:
-    if code == "RequestTimeOut":
-        return (
-            f"DashScope stopped the request at its 300-second limit ({tries}). "
-            "Stream the answer (model.stream(...) or streaming=True) or ask for a "
-            "shorter one (max_tokens)."
-        )
-    if code in ("ModelServingError", "ModelUnavailable"):
-        return (
-            f"{ctx.model!r} is busy or unavailable right now ({tries}). Try "
-            "again later, raise max_retries, or use another model."
-        )
-    return (
-        f"DashScope failed on its side ({tries}). Try again later; quote the "
-        "request_id if you contact Alibaba Cloud support."
-    )
-
-
-def _throttling_hint(ctx: ErrorContext, tries: str) -> str:
-    wait = (
-        "Wait as long as DashScope asked before calling again, spread"
-        if "Retry-After" in tries
-        else "Raise max_retries, spread"
-    )
-    return (
-        "DashScope throttled the request: your account's requests per minute or "
-        "second, shared by all its keys and workspaces, were exceeded "
-        f"({tries}). {wait} the requests out (for example with "
-        "rate_limiter=InMemoryRateLimiter(...)), or ask for a higher limit. "
-        "Limits reset within about a minute."
-    )
-
-
-def _hint(
-    kind: type, ctx: ErrorContext, fields: ErrorFields, tries: str | None = None
-) -> str:
-    tries = tries or f"retried up to {ctx.max_retries} times"
-    code, message = fields.code, fields.message or ""
-    if kind is QwenAuthenticationError:
-        return _auth_hint(ctx, code)
-    if kind is QwenModelNotFoundError:
-        return _model_hint(ctx, code)
-    if kind is QwenContextOverflowError:
-        return _overflow_hint(ctx)
-    if kind is QwenInvalidRequestError:
-        return _request_hint(ctx, message)
-    if kind is QuotaExceededError:
-        return _quota_hint(ctx, code)
-    if kind is BillingError:
-        return _billing_hint(ctx, code)
-    if kind is QwenPermissionDeniedError:
-        return _permission_hint(ctx)
-    if kind is ContentModerationError:
-        return _moderation_hint(message)
-    if kind is ThrottlingError:
-        return _throttling_hint(ctx, tries)
-    if kind is QwenServerError:
-        return _server_hint(ctx, code, tries)
-    return "Quote the request_id if you contact Alibaba Cloud support."
-
-
-def _timeout_hint(ctx: ErrorContext, *, in_stream: bool, tries: str = "") -> str:
-    if in_stream:
-        return (
-            f"No data arrived for timeout={ctx.timeout!r} seconds in the middle of "
-            "the stream. Raise timeout= (it bounds each wait for data, not the "
-            "whole answer) and retry the call."
-        )
-    return (
-        f"{ctx.base_url} sent no answer within timeout={ctx.timeout!r} seconds "
-        f"({tries or f'retried up to {ctx.max_retries} times'}). Raise timeout=, "
-        "or stream the "
-        "answer so that data starts to flow before the timeout."
-    )
-
-
-def _interrupted(progress: StreamProgress, why: str) -> tuple[str, str]:
-    """The summary and hint of a stream cut short."""
-    if progress.finished:
-        summary = (
-            f"Stream interrupted after its final chunk ({progress.chunks} chunks), "
-            f"before data: [DONE]: {why}"
-        )
-        hint = "The token usage may be missing."
-    else:
-        summary = (
-            f"Stream interrupted after {progress.chunks} chunks, before "
-            f"DashScope's final chunk: {why}"
-        )
-        hint = "The answer is incomplete."
-    hint += (
-        " Retry the call: a stream is not retried automatically once it has "
-        "started, as part of the answer may already have been used."
-    )
-    return summary, hint
-
-
-# --------------------------------------------------------------------------
-# Translation
-# --------------------------------------------------------------------------
-
-
-_COMBINED: dict[tuple[type, type], type] = {}
-_COMBINED_LOCK = threading.Lock()
-
-
-def _combined(base: type[BaseException], kind: type[QwenError]) -> type[QwenError]:
-    """The class that is both `base` (what was raised) and `kind`, made once."""
-    if issubclass(base, kind):
-        return base
-    with _COMBINED_LOCK:
-        cls = _COMBINED.get((base, kind))
-        if cls is None:
-            cls = _COMBINED[base, kind] = _make_combined(base, kind)
-    return cls
-
-
-def _make_combined(base: type[BaseException], kind: type[QwenError]) -> type:
-    namespace = {
-        "__module__": __name__,
-        "__qualname__": kind.__qualname__,
-        "__doc__": kind.__doc__,
-        # The kind knows better than the HTTP status whether a retry can help.
-        "is_retryable": kind.is_retryable,
-    }
-    return type(kind.__name__, (base, kind), namespace)
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _scrub_value(value: Any, secrets: tuple[str, ...]) -> Any:
-    """`value` with every string in it scrubbed (dicts and lists walked)."""
-    if isinstance(value, str):
-        return _scrub(value, secrets)
-    if isinstance(value, Mapping):
-        return {k: _scrub_value(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_scrub_value(v, secrets) for v in value)
-    return value
-
-
-# Headers that describe the body as it came over the wire, not the copy.
-_BODY_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-def _scrub_request(request: Any, secrets: tuple[str, ...]) -> Any:
-    """A copy of an httpx request whose headers (`Authorization`) hold no secret."""
-    try:
-        headers = list(request.headers.items())
-        if all(_scrub(v, secrets) == v for _, v in headers):
-            return request
-        return type(request)(
-            request.method,
-            request.url,
-            headers=[(k, _scrub(v, secrets)) for k, v in headers],
-            content=_scrub(request.content.decode("utf-8", "replace"), secrets),
-        )
-    except Exception:  # not an httpx request, or a body that cannot be read
-        return None
-
-
-def _scrub_response(response: Any, secrets: tuple[str, ...]) -> Any:
-    """A copy of an httpx response whose body and headers hold no secret."""
-    request = None
-    with contextlib.suppress(RuntimeError, AttributeError):
-        request = response.request
-    try:
-        text = response.content.decode("utf-8", "replace")
-        headers = list(response.headers.items())
-    except Exception:  # not an httpx response, or its body was never read
-        return response
-    scrubbed = _scrub(text, secrets)
-    clean_request = _scrub_request(request, secrets) if request is not None else None
-    if (
-        scrubbed == text
-        and clean_request is request
-        and all(_scrub(v, secrets) == v for _, v in headers)
-    ):
-        return response
-    request = clean_request
-    try:
-        return type(response)(
-            response.status_code,
-            headers=[
-                (k, _scrub(v, secrets))
-                for k, v in headers
-                if k.lower() not in _BODY_FRAMING
-            ],
-            content=scrubbed.encode(),
-            request=request,
-        )
-    except Exception:  # an unusual response class: drop it rather than leak
-        return None
-
-
-def _scrub_fields(exc: BaseException, secrets: tuple[str, ...]) -> None:
-    """Remove the key from every field a caller might print or log."""
-    for name in ("message", "body", "param", "code", "type", "__notes__"):
-        if name in exc.__dict__:
-            exc.__dict__[name] = _scrub_value(exc.__dict__[name], secrets)
-    response = exc.__dict__.get("response")
-    if response is not None:
-        exc.__dict__["response"] = response = _scrub_response(response, secrets)
-    if exc.__dict__.get("request") is not None:
-        # The SDK's errors keep the request, whose Authorization holds the key.
-        exc.__dict__["request"] = _scrub_request(exc.__dict__["request"], secrets)
-
-
-# The openai SDK numbers each attempt in this request header (0 = first try).
-_RETRY_COUNT_HEADER = "x-stainless-retry-count"
-# The SDK does not retry when Retry-After asks for longer (openai
-# `_constants.MAX_RETRY_AFTER_DELAY`).
-_SDK_MAX_RETRY_AFTER = 120.0
-
-
-def _request_of(exc: BaseException) -> Any:
-    with contextlib.suppress(RuntimeError, AttributeError):
-        response = getattr(exc, "response", None)
-        if response is not None:
-            return response.request
-    return getattr(exc, "request", None)
-
-
-def retries_taken(exc: BaseException) -> int | None:
-    """How many times the `openai` SDK retried the request that failed.
-
-    Args:
-        exc: The SDK's error.
-
-    Returns:
-        The number of retries before the last attempt, or `None` when the
-        request does not say (a client that does not number its attempts).
-    """
-    headers = getattr(_request_of(exc), "headers", None)
-    value = headers.get(_RETRY_COUNT_HEADER) if headers is not None else None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _why_not_retried(exc: BaseException, ctx: ErrorContext) -> str:
-    if ctx.max_retries == 0:
-        return "max_retries=0"
-    headers: Any = None
-    with contextlib.suppress(AttributeError):
-        headers = exc.response.headers  # type: ignore[attr-defined]
-    if headers is not None:
-        retry_after = headers.get("retry-after")
-        with contextlib.suppress(TypeError, ValueError):
-            if retry_after is not None and float(retry_after) > _SDK_MAX_RETRY_AFTER:
-                return (
-                    f"DashScope asked to wait {retry_after} seconds (Retry-After), "
-                    f"longer than the {int(_SDK_MAX_RETRY_AFTER)} seconds the "
-                    "openai SDK waits"
-                )
-        if headers.get("x-should-retry") == "false":
-            return "the server answered x-should-retry: false"
-    return "this error is not one the openai SDK retries"
-
-
-def _tries(exc: BaseException, ctx: ErrorContext) -> str:
-    """What was done about retrying, in words, for a hint."""
-    taken = retries_taken(exc)
-    if taken is None:
-        return f"retried up to {ctx.max_retries} times"
-    if taken == 0:
-        return f"not retried: {_why_not_retried(exc, ctx)}"
-    return f"retried {taken} time{'' if taken == 1 else 's'} with backoff"
-
-
-def _rebuild(
-    exc: BaseException,
-    kind: type[QwenError],
-    ctx: ErrorContext,
-    *,
-    status: int | None,
-    fields: ErrorFields,
-    hint: str,
-    summary: str,
-) -> BaseException:
-    """Copy `exc` into the combined class, with the hint in its message."""
-    details = ", ".join(
-        f"{name}: {value}"
-        for name, value in (("code", fields.code), ("request_id", fields.request_id))
-        if value
-    )
-    text = f"{summary} ({details})" if details else summary
-    message = _scrub(f"{text}\nHint: {hint}", ctx.secrets)
-    try:
-        cls = _combined(type(exc), kind)
-        new = cls.__new__(cls)
-        new.__dict__.update(exc.__dict__)
-    except TypeError:
-        # A base whose layout cannot be mixed in: the kind alone still tells.
-        new = kind.__new__(kind)
-    _scrub_fields(new, ctx.secrets)
-    new.args = (message,)
-    new.message = message  # type: ignore[attr-defined]
-    new.code = fields.code
-    new.error_message = _scrub(fields.message, ctx.secrets) if fields.message else None
-    new.request_id = fields.request_id
-    new.status_code = status
-    new.hint = hint
-    return new
-
-
-def _status_fields(exc: openai.APIStatusError) -> tuple[ErrorFields, Any]:
-    """The error's fields, and the envelope when the SDK could not parse it.
-
-    The SDK keeps a body it cannot parse as JSON as a string: an SSE-framed
-    body (`data: {"error": ...}`, what a streamed request refused by input
-    moderation gets) is parsed here, so its code and message survive.
-    """
-    top: Any = None
-    headers: Any = None
-    with contextlib.suppress(RuntimeError, AttributeError):
-        top = parse_error_body(exc.response.content)
-        headers = exc.response.headers
-    framed = None
-    if isinstance(top, Mapping) and not isinstance(exc.body, Mapping):
-        framed = top
-    fields = error_fields(framed if framed is not None else exc.body, top)
-    message = fields.message
-    if message is None:
-        # The SDK's own text, unless it is only "Error code: N" (no message).
-        message = re.sub(r"^Error code: \d+( - )?", "", exc.message) or None
-    request_id = request_id_of(top if isinstance(top, Mapping) else exc.body, headers)
-    return ErrorFields(fields.code, message, request_id), framed
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _why_interrupted(exc: BaseException) -> str:
-    for cause in _causes(exc):
-        # Set by the SSE decoder of `_dashscope.clients` (no import: this is pure).
-        if getattr(cause, "qwen_missing_done", False):
-            return "the server closed the stream without data: [DONE]"
-    for cause in _causes(exc):
-        if cause is not exc and not isinstance(cause, openai.APIError):
-            return f"the connection broke ({type(cause).__name__}: {cause})"
-    return "the connection broke"
-
-
-def _translate_status(exc: openai.APIStatusError, ctx: ErrorContext) -> BaseException:
-    """Translate an HTTP error answer (4xx, 5xx)."""
-    fields, framed = _status_fields(exc)
-    status = exc.status_code
-    kind = classify(status, fields.code, fields.message)
-    if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
-        kind = QwenContextOverflowError
-    summary = exc.message
-    if fields.message and fields.message not in summary:
-        summary = f"{summary} - {fields.message}"
-    new = _rebuild(
-        exc,
-        kind,
-        ctx,
-        status=status,
-        fields=fields,
-        hint=_hint(kind, ctx, fields, _tries(exc, ctx)),
-        summary=summary,
-    )
-    if framed is not None and isinstance(framed.get("error"), Mapping):
-        # What the SDK keeps of a JSON error body: the inner `error` object.
-        new.body = _scrub_value(dict(framed["error"]), ctx.secrets)  # type: ignore[attr-defined]
-    return new
-
-
-# How the parent reports a 200 body that is not JSON (an HTML page, say).
-_NOT_JSON_PREFIX = "Unexpected response type from OpenAI-compatible endpoint"
-
-
-def translate(
-    exc: BaseException,
-    ctx: ErrorContext,
-    progress: StreamProgress | None = None,
-) -> BaseException | None:
-    """Translate an error raised during a call into a `QwenError`.
-
-    Args:
-        exc: What the parent class (or the `openai` SDK) raised.
-        ctx: The call's context, for hints.
-        progress: For a stream, how far it got.
-
-    Returns:
-        The exception to raise instead (raise it `from exc`), or `None` to
-        re-raise `exc` unchanged (it is already a `QwenError`, or not an API
-        error at all).
-    """
-    if isinstance(exc, QwenError):
-        return None
-    in_stream = progress is not None and (progress.started or progress.chunks > 0)
-    stream_request_id = progress.request_id if progress else None
-
-    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError) or (
-        type(exc) is ValueError and str(exc).startswith(_NOT_JSON_PREFIX)
-    ):
-        doc = getattr(exc, "doc", None) or getattr(exc, "body", None)
-        sample = repr(doc)[:200] if doc is not None else "(unavailable)"
-        fields = ErrorFields(None, str(exc), stream_request_id)
-        hint = (
-            f"{ctx.base_url} sent data that is not valid JSON: {sample}. Check "
-            "that base_url is an OpenAI-compatible endpoint and that no proxy "
-            "rewrites the answer."
-        )
-        return _rebuild(
-            exc,
-            MalformedResponseError,
-            ctx,
-            status=getattr(exc, "status_code", None),
-            fields=fields,
-            hint=hint,
-            summary=f"Malformed response: {exc}",
-        )
-
-    if isinstance(exc, openai.APIStatusError):
-        return _translate_status(exc, ctx)
-
-    timed_out = isinstance(exc, openai.APITimeoutError | TimeoutError)
-    if timed_out or isinstance(exc, openai.APIConnectionError):
-        fields = ErrorFields(None, str(exc), stream_request_id)
-        if in_stream and progress is not None:
-            why = (
-                f"no data for timeout={ctx.timeout!r} seconds"
-                if timed_out
-                else _why_interrupted(exc)
-            )
-            summary, hint = _interrupted(progress, why)
-            if timed_out:
-                hint += " " + _timeout_hint(ctx, in_stream=True)
-            return _rebuild(
-                exc,
-                StreamInterruptedError,
-                ctx,
-                status=200,
-                fields=fields,
-                hint=hint,
-                summary=summary,
-            )
-        failure: type[QwenError]
-        if timed_out:
-            failure = QwenTimeoutError
-            hint = _timeout_hint(ctx, in_stream=False, tries=_tries(exc, ctx))
-        else:
-            failure = QwenConnectionError
-            hint = (
-                f"Could not reach {ctx.base_url} ({_tries(exc, ctx)}): check the "
-                "network, proxy settings (HTTPS_PROXY, openai_proxy) and base_url."
-            )
-        return _rebuild(
-            exc, failure, ctx, status=None, fields=fields, hint=hint, summary=str(exc)
-        )
-
-    body: Any = None
-    if isinstance(exc, openai.APIError):
-        body = exc.body
-    elif (
-        isinstance(exc, ValueError)
-        and exc.args
-        and isinstance(exc.args[0], Mapping)
-        and "message" in exc.args[0]
-    ):
-        # A 200 JSON body that is an error envelope (the parent raises it so).
-        body = exc.args[0]
-    else:
-        return None
-    fields = error_fields(body)
-    fields = ErrorFields(
-        fields.code, fields.message or str(exc), fields.request_id or stream_request_id
-    )
-    kind = classify(None, fields.code, fields.message)
-    # A 200 answer (a stream, or a JSON error envelope) is never retried.
-    hint = _hint(kind, ctx, fields, "not retried: DashScope answered with 200")
-    summary = fields.message or str(exc)
-    if in_stream and progress is not None and kind is not ContentModerationError:
-        summary, cut = _interrupted(progress, f"DashScope sent an error: {summary}")
-        hint = cut if kind is QwenError else f"{cut} {hint}"
-        if kind is QwenError:
-            kind = StreamInterruptedError
-    return _rebuild(
-        exc, kind, ctx, status=200, fields=fields, hint=hint, summary=summary
-    )
-
-
-def stream_incomplete(ctx: ErrorContext, progress: StreamProgress) -> QwenError:
-    """The error for a stream that ended cleanly but without a `finish_reason`.
-
-    Args:
-        ctx: The call's context.
-        progress: How far the stream got.
-
-    Returns:
-        A `StreamInterruptedError` that is also an `openai.APIConnectionError`.
-    """
-    summary, hint = _interrupted(
-        progress, "the server closed the stream without a finish_reason"
-    )
-    # The class the parent raises for a broken connection.
-    template = OpenAIConnectionError.__new__(OpenAIConnectionError)
-    template.request = None  # type: ignore[assignment]
-    template.body = None
-    template.code = template.param = template.type = None
-    return _rebuild(  # type: ignore[return-value]
-        template,
-        StreamInterruptedError,
-        ctx,
-        status=200,
-        fields=ErrorFields(None, None, progress.request_id),
-        hint=hint,
-        summary=summary,
-    )

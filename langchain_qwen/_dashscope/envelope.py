@@ -11,8 +11,9 @@ Real responses (2025-2026) show three error envelopes and one framing:
 - a streamed request refused before it starts (input moderation) gets an
   HTTP 400 whose body is one SSE line, `data: {"error": {...}}`.
 
-This module reads them all: the body (JSON or SSE-framed) and the request id,
-the one thing Alibaba Cloud support asks for.
+This module reads the body, JSON or SSE-framed, so that the code and the
+message survive; `errors.request_id_of` reads the request id from any of the
+envelopes.
 """
 
 from __future__ import annotations
@@ -21,46 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["parse_error_body", "request_id_of"]
-
-_CHAT_ID_PREFIX = "chatcmpl-"
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def request_id_of(body: Any, headers: Mapping[str, str] | None = None) -> str | None:
-    """The request id of a DashScope answer, from every place DashScope puts it.
-
-    Read in this order: the body's `request_id`, then `error.id` (workspace and
-    Token Plan hosts), then a top-level `id` (without its `chatcmpl-` prefix),
-    then the `x-request-id` response header.
-
-    Args:
-        body: The parsed body (an envelope, or the inner `error` object alone,
-            as the `openai` SDK keeps it), or anything else.
-        headers: The response headers, if known (case-insensitive mappings
-            such as httpx's, or a dict with lower-case names).
-
-    Returns:
-        The id, or `None` when no place holds one.
-    """
-    if isinstance(body, Mapping):
-        found = _text(body.get("request_id"))
-        inner = body.get("error")
-        if found is None and isinstance(inner, Mapping):
-            found = _text(inner.get("id"))
-        if found is None and (top := _text(body.get("id"))) is not None:
-            found = top.removeprefix(_CHAT_ID_PREFIX) or None
-        if found is not None:
-            return found
-    if headers is not None:
-        try:
-            return _text(headers.get("x-request-id"))
-        except Exception:  # an unusual headers object: no id rather than a crash
-            return None
-    return None
+__all__ = ["parse_error_body"]
 
 
 def parse_error_body(content: bytes | str | None) -> Any:

@@ -7,9 +7,14 @@ from typing import Any
 
 import pytest
 
-from langchain_qwen._dashscope.envelope import parse_error_body, request_id_of
+from langchain_qwen._dashscope.envelope import parse_error_body
 from langchain_qwen._dashscope.retry import retry_decision
-from langchain_qwen.errors import ContentModerationError, classify, error_fields
+from langchain_qwen.errors import (
+    ContentModerationError,
+    classify,
+    error_fields,
+    request_id_of,
+)
 from langchain_qwen.testing import (
     envelope_body,
     envelope_reply,
