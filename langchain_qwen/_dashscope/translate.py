@@ -175,8 +175,8 @@ def _status_fields(exc: openai.APIStatusError) -> tuple[ErrorFields, Any]:
     top: Any = None
     headers: Any = None
     with contextlib.suppress(RuntimeError, AttributeError):
-        top = parse_error_body(exc.response.content)
         headers = exc.response.headers
+        top = parse_error_body(exc.response.content)
     framed = None
     if isinstance(top, Mapping) and not isinstance(exc.body, Mapping):
         framed = top

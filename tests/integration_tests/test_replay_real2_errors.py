@@ -285,7 +285,8 @@ def test_error_without_any_message_has_no_hint_that_names_one(
 # --------------------------------------------------------------------------
 
 
-def _to_loopback(server: DashScopeServer) -> httpx2.Client:
+@pytest.fixture
+def to_loopback(server: DashScopeServer) -> Iterator[httpx2.Client]:
     """An httpx client that sends a real DashScope URL to the loopback server."""
     loop = httpx2.URL(server.url)
 
@@ -296,7 +297,8 @@ def _to_loopback(server: DashScopeServer) -> httpx2.Client:
             )
             return super().handle_request(request)
 
-    return httpx2.Client(transport=ToLoopback())
+    with httpx2.Client(transport=ToLoopback()) as client:
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -320,14 +322,18 @@ def _to_loopback(server: DashScopeServer) -> httpx2.Client:
     ],
 )
 def test_wrong_region_hint_on_both_wordings(
-    server: DashScopeServer, name: str, settings: dict[str, str], url: str
+    server: DashScopeServer,
+    to_loopback: httpx2.Client,
+    name: str,
+    settings: dict[str, str],
+    url: str,
 ) -> None:
     server.enqueue(load_recording(REAL2 / name, status=401))
     model = ChatQwen(
         api_key=KEY,
         model="qwen-plus",
         max_retries=0,
-        http_client=_to_loopback(server),
+        http_client=to_loopback,
         **settings,  # type: ignore[arg-type]
     )
     assert model.openai_api_base == url
@@ -344,7 +350,9 @@ def test_wrong_region_hint_on_both_wordings(
     assert err.request_id == ERRORS[name][1]
 
 
-def test_token_plan_key_hint_names_the_plan(server: DashScopeServer) -> None:
+def test_token_plan_key_hint_names_the_plan(
+    server: DashScopeServer, to_loopback: httpx2.Client
+) -> None:
     # "Invalid API-key provided." from the Token Plan host: that host takes only
     # the plan's keys, so the hint says so instead of naming other regions.
     url = "https://token-plan.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1"
@@ -357,7 +365,7 @@ def test_token_plan_key_hint_names_the_plan(server: DashScopeServer) -> None:
         model="qwen-plus",
         max_retries=0,
         validate_model=False,
-        http_client=_to_loopback(server),
+        http_client=to_loopback,
     )
     with pytest.raises(QwenAuthenticationError) as info:
         model.invoke("hi")
