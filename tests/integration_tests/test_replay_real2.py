@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
-from langchain_qwen import ChatQwen, chat_models
+from langchain_qwen import ChatQwen
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.testing import (
     DashScopeServer,
     Reply,
@@ -159,7 +160,7 @@ def omni_answers_unstreamed(monkeypatch: pytest.MonkeyPatch) -> None:
     text request that was not streamed. To replay that answer, the request must
     not be streamed: the catalogue entry is read with `stream_only` off.
     """
-    lookup = chat_models.catalog.lookup
+    lookup = catalog.lookup
 
     def patched(name: str, *args: Any, **kwargs: Any) -> Any:
         info = lookup(name, *args, **kwargs)
@@ -167,7 +168,7 @@ def omni_answers_unstreamed(monkeypatch: pytest.MonkeyPatch) -> None:
             return dataclasses.replace(info, stream_only=False)
         return info
 
-    monkeypatch.setattr(chat_models.catalog, "lookup", patched)
+    monkeypatch.setattr(catalog, "lookup", patched)
 
 
 @pytest.mark.usefixtures("omni_answers_unstreamed")
