@@ -66,6 +66,7 @@ __all__ = [
     "ThrottlingError",
     "classify",
     "error_fields",
+    "request_id_of",
 ]
 
 
@@ -192,7 +193,8 @@ class ErrorFields:
     Attributes:
         code: `error.code`, else `error.type` when it is specific.
         message: `error.message`.
-        request_id: The body's `request_id` (or `id` without `chatcmpl-`).
+        request_id: The body's `request_id`, else `error.id`, else its `id`
+            (without `chatcmpl-`).
     """
 
     code: str | None
@@ -214,9 +216,11 @@ _GENERIC_TYPES = frozenset(_FACTS["generic_types"])
 def error_fields(body: Any, top: Any = None) -> ErrorFields:
     """Read a DashScope error envelope.
 
-    Handles the compatible-mode shape `{"error": {...}, "request_id": ...}`, the
-    inner `error` object alone (what the `openai` SDK keeps as `e.body`), and
-    the native shape with `code`/`message` at the top level.
+    Handles the compatible-mode shapes (`{"error": {...}, "request_id": ...}`
+    on shared hosts, `{"error": {..., "id": ...}}` on workspace and Token Plan
+    hosts), the inner `error` object alone (what the `openai` SDK keeps as
+    `e.body`), and the native shape with `code`/`message` at the top level.
+    The request id is read by `request_id_of`.
 
     Args:
         body: The envelope or its inner `error` object.
@@ -234,19 +238,52 @@ def error_fields(body: Any, top: Any = None) -> ErrorFields:
     if not code and isinstance(kind, str) and kind not in _GENERIC_TYPES:
         code = kind
     message = inner.get("message")
-    request_id = None
-    if isinstance(outer, Mapping):
-        request_id = outer.get("request_id")
-        if not isinstance(request_id, str):
-            body_id = outer.get("id")
-            request_id = (
-                body_id.removeprefix("chatcmpl-") if isinstance(body_id, str) else None
-            )
     return ErrorFields(
         str(code) if code else None,
         message if isinstance(message, str) else None,
-        request_id or None,
+        request_id_of(outer),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def request_id_of(body: Any, headers: Mapping[str, str] | None = None) -> str | None:
+    """The request id of a DashScope answer, from every place DashScope puts it.
+
+    Real errors (2025-2026) keep it in different places by host: shared hosts
+    in `request_id` (some 400s add a top-level `"id": "chatcmpl-<id>"`),
+    workspace (`*.maas.aliyuncs.com`) and Token Plan hosts inside `error`
+    (`error.id`), with no `request_id`. Read in this order: `request_id`,
+    `error.id`, the top-level `id` (without `chatcmpl-`), then the
+    `x-request-id` response header. Chat, embeddings, rerank, files and
+    batches errors are all read by this function.
+
+    Args:
+        body: The parsed body (an envelope, or the inner `error` object alone,
+            as the `openai` SDK keeps it), or anything else.
+        headers: The response headers, if known (httpx's case-insensitive
+            headers, or a dict with lower-case names).
+
+    Returns:
+        The id, or `None` when no place holds one.
+    """
+    if isinstance(body, Mapping):
+        found = _text(body.get("request_id"))
+        inner = body.get("error")
+        if found is None and isinstance(inner, Mapping):
+            found = _text(inner.get("id"))
+        if found is None and (top := _text(body.get("id"))) is not None:
+            found = top.removeprefix("chatcmpl-") or None
+        if found is not None:
+            return found
+    if headers is not None:
+        try:
+            return _text(headers.get("x-request-id"))
+        except Exception:  # an unusual headers object: no id rather than a crash
+            return None
+    return None
 
 
 _CODES: Mapping[str, list[str]] = _FACTS["codes"]

@@ -429,7 +429,8 @@ class QwenChatBase(BaseChatOpenAI):
             message = generation.message
             message.response_metadata["model_provider"] = PROVIDER
             reasoning = reply.field(reply.field(choice, "message"), "reasoning_content")
-            if reasoning is not None:
+            # Omni sends `"reasoning_content": ""` with thinking off: no reasoning.
+            if reasoning:
                 message.additional_kwargs["reasoning_content"] = reasoning
             if isinstance(message, AIMessage):
                 message.usage_metadata = reply.with_cache_creation(

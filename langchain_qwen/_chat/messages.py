@@ -6,7 +6,8 @@ lose: reasoning and the partial-mode flag). The rules are those of
 alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions:
 
 - several system messages become one at the front; Qwen-Long's `fileid://`
-  entries stay separate system messages right after it;
+  entries stay separate system messages right after it; a `developer` message
+  (OpenAI's newer name for one) is sent, and merged, as a system message;
 - tool results are strings (structured results are serialised as JSON);
 - text-only models get string content rather than lists of text parts;
 - reasoning goes back as the assistant message's `reasoning_content`, never as
@@ -238,6 +239,10 @@ def normalise_messages(
     )
     for i, message in enumerate(out):
         role = message.get("role")
+        if role == "developer":
+            # OpenAI's newer name for system instructions; DashScope documents
+            # only `system` for Chat Completions, so it goes, and merges, as one.
+            message["role"] = role = "system"
         if role == "tool":
             message["content"] = tool_result_text(message.get("content"))
         elif text_only:

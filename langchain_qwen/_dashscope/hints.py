@@ -111,6 +111,12 @@ def _request_hint(ctx: ErrorContext, message: str) -> str:
     for pattern, hint in _REQUEST_HINTS:
         if re.search(pattern, message, re.IGNORECASE):
             return hint.format(model=repr(ctx.model), max_output=max_output)
+    if not message:
+        return (
+            "DashScope rejected the request without saying why. Check the "
+            f"parameters you set against what {ctx.model!r} takes: the same "
+            "request fails the same way when retried."
+        )
     return (
         "DashScope rejected a request parameter; its message above names it. "
         "Fix that parameter: the same request fails the same way when retried."

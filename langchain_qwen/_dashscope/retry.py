@@ -12,9 +12,9 @@ by DashScope's error code; the SDK keeps its backoff.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from langchain_qwen._dashscope.envelope import parse_error_body
 from langchain_qwen.errors import (
     BillingError,
     ContentModerationError,
@@ -30,7 +30,7 @@ _ALWAYS = (ThrottlingError, QwenServerError)
 
 
 def parse_body(content: bytes) -> Any:
-    """Parse an error body, or return `None` if it is not JSON.
+    """Parse an error body (JSON, or SSE-framed `data: {...}`), else `None`.
 
     Args:
         content: The response body.
@@ -38,10 +38,7 @@ def parse_body(content: bytes) -> Any:
     Returns:
         The parsed JSON, or `None`.
     """
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
+    return parse_error_body(content)
 
 
 def retry_decision(status: int, body: Any) -> bool | None:

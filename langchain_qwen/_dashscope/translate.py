@@ -21,8 +21,9 @@ from langchain_core.exceptions import (
 from langchain_openai.chat_models.base import OpenAIConnectionError
 
 from langchain_qwen._dashscope import hints
+from langchain_qwen._dashscope.envelope import parse_error_body
 from langchain_qwen._dashscope.retry import MAX_RETRY_AFTER, waits_too_long
-from langchain_qwen._dashscope.scrub import scrub, scrub_fields
+from langchain_qwen._dashscope.scrub import _scrub_value, scrub, scrub_fields
 from langchain_qwen.errors import (
     ContentModerationError,
     ErrorContext,
@@ -37,6 +38,7 @@ from langchain_qwen.errors import (
     StreamProgress,
     classify,
     error_fields,
+    request_id_of,
 )
 
 _COMBINED: dict[tuple[type, type], type] = {}
@@ -160,17 +162,53 @@ def _rebuild(
     return new
 
 
-def _status_fields(exc: openai.APIStatusError) -> ErrorFields:
+def _status_fields(exc: openai.APIStatusError) -> tuple[ErrorFields, Any]:
+    """The error's fields, and the envelope when the SDK could not parse it.
+
+    The SDK keeps a body it cannot parse as JSON as a string: an SSE-framed
+    body (`data: {"error": ...}`, what a streamed request refused by input
+    moderation gets) is parsed here, so its code and message survive.
+    """
     top: Any = None
-    with contextlib.suppress(ValueError, RuntimeError, AttributeError):
-        top = json.loads(exc.response.content)
-    fields = error_fields(exc.body, top)
+    headers: Any = None
+    with contextlib.suppress(RuntimeError, AttributeError):
+        headers = exc.response.headers
+        top = parse_error_body(exc.response.content)
+    framed = None
+    if isinstance(top, Mapping) and not isinstance(exc.body, Mapping):
+        framed = top
+    fields = error_fields(framed if framed is not None else exc.body, top)
     message = fields.message
     if message is None:
-        message = re.sub(r"^Error code: \d+ - ", "", exc.message)
-    return ErrorFields(
-        fields.code, message, fields.request_id or getattr(exc, "request_id", None)
+        # The SDK's own text, unless it is only "Error code: N" (no message).
+        message = re.sub(r"^Error code: \d+( - )?", "", exc.message) or None
+    request_id = request_id_of(top if isinstance(top, Mapping) else exc.body, headers)
+    return ErrorFields(fields.code, message, request_id), framed
+
+
+def _translate_status(exc: openai.APIStatusError, ctx: ErrorContext) -> BaseException:
+    """Translate an HTTP error answer (4xx, 5xx)."""
+    fields, framed = _status_fields(exc)
+    status = exc.status_code
+    kind = classify(status, fields.code, fields.message)
+    if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
+        kind = QwenContextOverflowError
+    summary = exc.message
+    if fields.message and fields.message not in summary:
+        summary = f"{summary} - {fields.message}"
+    new = _rebuild(
+        exc,
+        kind,
+        ctx,
+        status=status,
+        fields=fields,
+        hint=hints.hint(kind, ctx, fields, _tries(exc, ctx)),
+        summary=summary,
     )
+    if framed is not None and isinstance(framed.get("error"), Mapping):
+        # What the SDK keeps of a JSON error body: the inner `error` object.
+        new.body = _scrub_value(dict(framed["error"]), ctx.secrets)  # type: ignore[attr-defined]
+    return new
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -265,20 +303,7 @@ def translate(
         )
 
     if isinstance(exc, openai.APIStatusError):
-        fields = _status_fields(exc)
-        status = exc.status_code
-        kind = classify(status, fields.code, fields.message)
-        if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
-            kind = QwenContextOverflowError
-        return _rebuild(
-            exc,
-            kind,
-            ctx,
-            status=status,
-            fields=fields,
-            hint=hints.hint(kind, ctx, fields, _tries(exc, ctx)),
-            summary=exc.message,
-        )
+        return _translate_status(exc, ctx)
 
     if in_stream:
         exc = _wrap_transport_error(exc, ctx)

@@ -22,7 +22,7 @@ from langchain_qwen._dashscope.stream_guard import translating
 from langchain_qwen._dashscope.translate import translate
 from langchain_qwen.batch import rules
 from langchain_qwen.batch.rules import BatchKind, BatchProgress
-from langchain_qwen.errors import ErrorContext, QwenError, classify
+from langchain_qwen.errors import ErrorContext, QwenError, classify, request_id_of
 
 ProgressCallback = Callable[[BatchProgress], Any]
 """Called with a `BatchProgress` after every poll of `wait`."""
@@ -49,12 +49,19 @@ def _status_errors() -> openai.OpenAI:
     return openai.OpenAI(api_key="unused", base_url="http://batch.invalid")
 
 
-def _line_error(error: Any, status: int | None, ctx: ErrorContext) -> BaseException:
-    """A result line's error, translated as a live call's error would be."""
+def _line_error(
+    error: Any, status: int | None, ctx: ErrorContext, record: Any = None
+) -> BaseException:
+    """A result line's error, translated as a live call's error would be.
+
+    The request id is the error's own, else the line's `response.request_id`.
+    """
     inner = error if isinstance(error, Mapping) else {"message": str(error)}
     envelope: dict[str, Any] = {"error": dict(inner)}
-    if inner.get("request_id"):
-        envelope["request_id"] = inner["request_id"]
+    answered = record.get("response") if isinstance(record, Mapping) else None
+    request_id = request_id_of(inner) or request_id_of(answered)
+    if request_id:
+        envelope["request_id"] = request_id
     if status is not None and status >= 400:
         response = _httpx.Response(
             status,
@@ -67,7 +74,9 @@ def _line_error(error: Any, status: int | None, ctx: ErrorContext) -> BaseExcept
             response=response,
         )
     else:
-        exc = ValueError(envelope["error"])
+        # A bare error object: the id goes inside it, where it is read.
+        ids = {"request_id": request_id} if request_id else {}
+        exc = ValueError({**envelope["error"], **ids})
     new = translate(exc, ctx)
     if new is None:  # pragma: no cover - translate handles both shapes
         return exc
@@ -348,7 +357,7 @@ class _BatchJob:
                 continue
             status, body, error = rules.line_outcome(record)
             if error:
-                out[index] = _line_error(error, status, self._ctx)
+                out[index] = _line_error(error, status, self._ctx, record)
                 continue
             try:
                 out[index] = self._convert(body)

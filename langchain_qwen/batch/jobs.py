@@ -205,7 +205,7 @@ class QwenBatchJob(_BatchJob):
     def _convert(self, body: Any) -> Any:
         model = self._target.model
         with translating(partial(context_for, model, self._target.kwargs.get("model"))):
-            result = model._create_chat_result(body)
+            result = model._create_chat_result(rules.with_assistant_role(body))
         generation = result.generations[0]
         message = generation.message
         # As core's invoke does: finish reason, model name and id join the

@@ -250,6 +250,30 @@ def line_outcome(record: Mapping[str, Any]) -> tuple[int | None, Any, Any]:
     return (status if isinstance(status, int) else None), body, error
 
 
+def with_assistant_role(body: Any) -> Any:
+    """A chat result body whose choice messages all have a `role`.
+
+    DashScope's batch output lines may send `message` without `role` (the Batch
+    doc's sample output, `batch-test-model` and `qwen-max` lines); a choice's
+    message is the assistant's, so it is read as one. The body is not changed.
+    """
+    choices = body.get("choices") if isinstance(body, Mapping) else None
+    if not isinstance(choices, list) or all(
+        not isinstance(c, Mapping)
+        or not isinstance(c.get("message"), Mapping)
+        or "role" in c["message"]
+        for c in choices
+    ):
+        return body
+    fixed = [
+        {**c, "message": {"role": "assistant", **c["message"]}}
+        if isinstance(c, Mapping) and isinstance(c.get("message"), Mapping)
+        else c
+        for c in choices
+    ]
+    return {**body, "choices": fixed}
+
+
 def check_texts(texts: Sequence[Any]) -> list[str]:
     """Refuse an empty list or empty texts for an embeddings batch."""
     if isinstance(texts, str):

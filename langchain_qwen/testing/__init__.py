@@ -26,8 +26,11 @@ they arrive in::
     server.queue(tool_call_reply, final_answer, when="Hangzhou")  # one agent run
 
 Build replies with `text_completion`, `json_reply`, `sse_reply`, `error_reply` and
-`load_recording`; faults (delays, malformed lines, mid-stream errors, dropped
-connections) are options of those helpers.
+`load_recording` (recorded bodies, chunks, whole SSE bodies, headers and body);
+`envelope_reply` sends the error envelope of a shared, workspace or Token Plan
+host, and `sse_framed_error_reply` the SSE-framed 400 of input moderation.
+Faults (delays, malformed lines, mid-stream errors, dropped connections) are
+options of those helpers.
 
 To test chains and agents without scripting every reply, serve with
 `handler=scripted_handler`: it answers each request as a model following it to
@@ -49,7 +52,6 @@ from langchain_qwen.testing._replies import (
     error_body,
     error_reply,
     json_reply,
-    load_recording,
     sse_reply,
 )
 from langchain_qwen.testing._server import (
@@ -69,6 +71,12 @@ from langchain_qwen.testing.embeddings import (
     embedding_vector,
     embeddings_route,
 )
+from langchain_qwen.testing.envelopes import (
+    EnvelopeHost,
+    envelope_body,
+    envelope_reply,
+    sse_framed_error_reply,
+)
 from langchain_qwen.testing.handlers import (
     Matcher,
     echo_handler,
@@ -77,6 +85,7 @@ from langchain_qwen.testing.handlers import (
     user_asks,
 )
 from langchain_qwen.testing.models import MODELS_PATHS, models_routes
+from langchain_qwen.testing.recordings import load_recording, sse_events
 from langchain_qwen.testing.rerank import (
     RERANK_PATHS,
     rerank_route,
@@ -96,6 +105,7 @@ __all__ = [
     "RERANK_PATHS",
     "BatchQueue",
     "DashScopeServer",
+    "EnvelopeHost",
     "FileStore",
     "Matcher",
     "RecordedRequest",
@@ -108,6 +118,8 @@ __all__ = [
     "echo_handler",
     "embedding_vector",
     "embeddings_route",
+    "envelope_body",
+    "envelope_reply",
     "error_body",
     "error_reply",
     "files_of",
@@ -119,6 +131,8 @@ __all__ = [
     "rerank_score",
     "schema_example",
     "scripted_handler",
+    "sse_events",
+    "sse_framed_error_reply",
     "sse_reply",
     "text_completion",
     "user_asks",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import logging
 import socket
@@ -206,8 +207,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         if reply.events is None:
             payload = reply.body or b""
+            if headers.get("content-encoding") == "gzip":
+                # As DashScope sends JSON answers (recorded, July 2026).
+                payload = gzip.compress(payload)
             for name, value in headers.items():
                 self.send_header(name, value)
+            if headers.get("transfer-encoding") == "chunked":
+                self.end_headers()
+                self.wfile.write((_framed(payload) if payload else b"") + b"0\r\n\r\n")
+                return
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
+    _request_id_of,
     error_reply,
     json_reply,
 )
@@ -173,6 +174,29 @@ class BatchQueue:
             job.errors.append({"code": code, "message": message, "line": None})
             self._set(job, "failed")
 
+    def finish_with(
+        self, batch_id: str, *, output: bytes | None = None, errors: bytes | None = None
+    ) -> None:
+        """End a job `completed` with the result files given, e.g. recorded ones.
+
+        The job's lines are not run: its output and error files are these
+        bytes, exactly (DashScope's JSONL, one result line per input).
+
+        Args:
+            batch_id: The job.
+            output: The output file's bytes, if any.
+            errors: The error file's bytes, if any.
+        """
+        with self._lock:
+            job = self._jobs[batch_id]
+            if output is not None:
+                name = f"{job.id}_success.jsonl"
+                job.output_file_id = self._files.add(name, "batch_output", output).id
+            if errors is not None:
+                name = f"{job.id}_error.jsonl"
+                job.error_file_id = self._files.add(name, "batch_output", errors).id
+            self._set(job, "completed")
+
     # -- the state machine ----------------------------------------------------
 
     def _set(self, job: BatchJob, status: str) -> None:
@@ -266,12 +290,15 @@ class BatchQueue:
         out: list[str] = []
         err: list[str] = []
         for n, (custom_id, status, body) in enumerate(job.results, start=1):
+            # DashScope's line id is the request id itself, a bare UUID (the
+            # Batch doc's sample output), not OpenAI's `batch_req_...`.
+            rid = _request_id_of(body) or f"req-{job.id}-{n}"
             record: dict[str, Any] = {
-                "id": f"batch_req_{job.id}_{n}",
+                "id": rid,
                 "custom_id": custom_id,
                 "response": {
                     "status_code": status,
-                    "request_id": (body or {}).get("request_id") or f"req-{job.id}-{n}",
+                    "request_id": rid,
                     "body": body,
                 },
                 "error": None,
