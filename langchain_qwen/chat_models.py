@@ -38,6 +38,8 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_qwen import _clients, _transport, catalog, multimodal
+from langchain_qwen._chat import audio as reply_audio
+from langchain_qwen._chat import encrypted
 from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
@@ -63,6 +65,9 @@ from langchain_qwen.regions import (
 )
 
 PROVIDER = "qwen"
+encrypted.register_blocks(PROVIDER)
+# Fields sent in the body when set (DashScope's own, then OpenAI's audio ones).
+_BODY_FIELDS = frozenset((*DASHSCOPE_BODY_FIELDS, *reply_audio.AUDIO_FIELDS))
 # The input fields that make a client the user's own (left alone), per client.
 _USER_CLIENTS = {
     "root_client": frozenset({"client", "root_client"}),
@@ -504,6 +509,15 @@ class ChatQwen(BaseChatOpenAI):
     enable_code_interpreter: bool | None = None
     """Let the model run code (only some thinking models)."""
 
+    thinking_display: str | None = None
+    """`"summarized"`: a reasoning summary, the full reasoning encrypted (qwen4-max)."""
+
+    modalities: list[str] | None = None
+    """Output modalities of Omni models: `["text"]` or `["text", "audio"]`."""
+
+    audio: dict[str, Any] | None = None
+    """Speech settings of Omni models, e.g. `{"voice": "Tina", "format": "wav"}`."""
+
     # DashScope's name for it since April 2026, as `ChatOpenAI` accepts it too.
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
     """The output cap (answer plus reasoning), sent as `max_completion_tokens`."""
@@ -787,7 +801,7 @@ class ChatQwen(BaseChatOpenAI):
         values = self.__dict__
         fields = {
             name: value
-            for name in self.__pydantic_fields_set__.intersection(DASHSCOPE_BODY_FIELDS)
+            for name in self.__pydantic_fields_set__.intersection(_BODY_FIELDS)
             if (value := values.get(name)) is not None
         }
         if not fields:
@@ -839,7 +853,13 @@ class ChatQwen(BaseChatOpenAI):
         if kwargs.get("model") is not None:
             check_model_name(kwargs["model"])  # before the catalogue reads it
         info = catalog.lookup(kwargs.get("model") or self.model_name)
-        if info is None or not (info.stream_only or info.thinking_requires_stream):
+        if (
+            info is None or not (info.stream_only or info.thinking_requires_stream)
+        ) and not (
+            kwargs.get("modalities")
+            or self.modalities
+            or self.model_kwargs.get("modalities")
+        ):
             # Most calls end here, without building the payload twice.
             return False
         # Built (and so checked) per call: the model, enable_thinking and the
@@ -876,7 +896,9 @@ class ChatQwen(BaseChatOpenAI):
         chunks = self._stream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )
-        return self._hidden_stream_result(generate_from_stream(chunks), **kwargs)
+        spoken = reply_audio.AudioCollector()
+        result = spoken.finish(generate_from_stream(spoken.watch(chunks)))
+        return self._hidden_stream_result(result, **kwargs)
 
     async def _agenerate(
         self,
@@ -895,7 +917,8 @@ class ChatQwen(BaseChatOpenAI):
         chunks = self._astream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )
-        result = await agenerate_from_stream(chunks)
+        spoken = reply_audio.AudioCollector()
+        result = spoken.finish(await agenerate_from_stream(spoken.awatch(chunks)))
         return self._hidden_stream_result(result, **kwargs)
 
     def _rules_info(self, model: Any = None) -> catalog.ModelInfo | None:
@@ -1165,9 +1188,13 @@ class ChatQwen(BaseChatOpenAI):
         for generation, choice in zip(result.generations, choices, strict=False):
             message = generation.message
             message.response_metadata["model_provider"] = PROVIDER
-            reasoning = _field(_field(choice, "message"), "reasoning_content")
+            reply = _field(choice, "message")
+            reasoning = _field(reply, "reasoning_content")
             if reasoning is not None:
                 message.additional_kwargs["reasoning_content"] = reasoning
+            if (cipher := encrypted.reply_cipher(reply)) is not None:
+                message.additional_kwargs[encrypted.ENCRYPTED_KEY] = cipher
+            reply_audio.add_reply_audio(message)
             if isinstance(message, AIMessage):
                 message.usage_metadata = _with_cache_creation(
                     message.usage_metadata, usage
@@ -1196,9 +1223,15 @@ class ChatQwen(BaseChatOpenAI):
         if isinstance(message, AIMessageChunk):
             message.response_metadata["model_provider"] = PROVIDER
             if choices := chunk.get("choices"):
-                reasoning = (choices[0].get("delta") or {}).get("reasoning_content")
+                delta = choices[0].get("delta") or {}
+                reasoning = delta.get("reasoning_content")
                 if reasoning is not None:
                     message.additional_kwargs["reasoning_content"] = reasoning
+                # Where DashScope puts the ciphertext in a stream is not
+                # documented: any delta's is kept (and joined in order).
+                if (cipher := encrypted.reply_cipher(delta)) is not None:
+                    message.additional_kwargs[encrypted.ENCRYPTED_KEY] = cipher
+                reply_audio.add_delta_audio(message, delta)
             if usage := chunk.get("usage"):
                 message.usage_metadata = _with_cache_creation(
                     message.usage_metadata, usage

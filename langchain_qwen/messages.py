@@ -29,6 +29,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from langchain_qwen._chat.encrypted import ENCRYPTED_KEY, encrypted_of
 from langchain_qwen.catalog import ModelInfo
 
 FILE_ID_PREFIX = "fileid://"
@@ -258,6 +259,9 @@ def normalise_messages(
         in_tool_loop = bool(message.get("tool_calls")) and i > last_user
         if reasoning and (preserve_thinking or in_tool_loop):
             message["reasoning_content"] = reasoning
+        if (cipher := encrypted_of(source)) is not None:
+            # Sent back unchanged on the message it came with (cot-summary).
+            message[ENCRYPTED_KEY] = cipher
     if info is not None:
         _check_roles(out, info)
     return _merge_system(out)

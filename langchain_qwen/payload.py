@@ -20,6 +20,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_qwen import catalog
+from langchain_qwen._chat import audio, encrypted
 from langchain_qwen.catalog import ModelInfo
 from langchain_qwen.messages import check_message_list, normalise_messages
 
@@ -35,6 +36,7 @@ DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
     "translation_options",
     "enable_code_interpreter",
     "tool_stream",
+    "thinking_display",
 )
 """Request fields DashScope reads at the top level of the body, unknown to OpenAI."""
 
@@ -144,6 +146,8 @@ def must_stream(payload: Mapping[str, Any], info: ModelInfo | None) -> bool:
         `True` for streaming-only models (QwQ, QVQ, Omni) and for models that
         reject non-streamed calls while thinking (open-source Qwen3 hybrids).
     """
+    if audio.wants_audio(payload):
+        return True  # "'audio' output only support with stream=true"
     if info is None:
         return False
     return info.stream_only or (
@@ -478,6 +482,8 @@ def check_settings(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
         _check_thinking(payload, info)
     _check_reasoning_effort(payload, info)
     _check_n(payload, info)
+    encrypted.check_thinking_display(payload, info)
+    audio.check_audio_request(payload, info, thinking=thinking_on(payload, info))
 
 
 def _without(payload: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
@@ -619,4 +625,7 @@ def shape_request(
         thinking=thinking_on(payload, info),
     )
     check_message_list(out["messages"], dashscope=dashscope)
+    encrypted.check_history(payload, out["messages"], dashscope=dashscope)
+    if dashscope:
+        out["messages"] = audio.drop_reply_audio(out["messages"])
     return out

@@ -63,6 +63,7 @@ from langchain_qwen.testing._server import (
     Route,
     When,
 )
+from langchain_qwen.testing.audio import audio_chunks, audio_completion
 from langchain_qwen.testing.embeddings import (
     EMBEDDINGS_PATHS,
     embedding_vector,
@@ -100,6 +101,8 @@ __all__ = [
     "Reply",
     "Route",
     "When",
+    "audio_chunks",
+    "audio_completion",
     "batches_of",
     "completion_body",
     "completion_chunks",

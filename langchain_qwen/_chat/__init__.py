@@ -1,0 +1,1 @@
+"""The chat request pipeline, reply reading and the lean transport."""
