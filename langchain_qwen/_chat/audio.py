@@ -172,9 +172,14 @@ def add_delta_audio(message: AIMessageChunk, delta: Mapping[str, Any]) -> None:
         delta: The delta as DashScope sent it.
     """
     audio = delta.get(AUDIO_KEY)
-    if not isinstance(audio, Mapping) or not audio:
+    if not isinstance(audio, Mapping):
         return
-    message.additional_kwargs[AUDIO_KEY] = dict(audio)
+    # The SDK's typed delta fills the keys a piece lacks with None: left out,
+    # so both paths give the same chunks and `+` keeps the earlier values.
+    piece = {k: v for k, v in audio.items() if v is not None}
+    if not piece:
+        return
+    message.additional_kwargs[AUDIO_KEY] = piece
     transcript = audio.get("transcript")
     if isinstance(transcript, str) and transcript and not message.content:
         # The spoken text is the answer's text, as `content` would carry it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
-from langchain_qwen import ChatQwen
+from langchain_qwen import ChatQwen, UnknownModelWarning
 from langchain_qwen._chat.encrypted import encrypted_of
 from langchain_qwen.catalogue import outputs
 
@@ -57,7 +57,7 @@ def test_thinking_display_on_a_model_without_it_is_refused_per_call() -> None:
 
 
 def test_unknown_models_and_validate_model_false_let_it_through() -> None:
-    with pytest.warns(UserWarning):
+    with pytest.warns(UnknownModelWarning):
         unknown = ChatQwen(api_key=KEY, model="qwen4-flash")
     payload = unknown._get_request_payload(HI, thinking_display="summarized")
     assert payload["extra_body"]["thinking_display"] == "summarized"
