@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import AIMessageChunk
     from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-    from langchain_qwen.catalog import ModelInfo
+    from langchain_qwen.catalogue.catalog import ModelInfo
 
 AUDIO_FIELDS: tuple[str, ...] = ("modalities", "audio")
 """Request fields of speech output (standard OpenAI fields, sent top level)."""

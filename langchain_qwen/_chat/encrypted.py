@@ -23,7 +23,7 @@ from langchain_qwen.catalogue import outputs
 if TYPE_CHECKING:
     from langchain_core.messages import content as types
 
-    from langchain_qwen.catalog import ModelInfo
+    from langchain_qwen.catalogue.catalog import ModelInfo
 
 ENCRYPTED_KEY = "encrypted_content"
 """Where the ciphertext sits: DashScope's message field and `additional_kwargs`."""
