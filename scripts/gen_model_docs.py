@@ -27,8 +27,9 @@ _THINKING = {
 }
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else ""
+def _yes(flag: bool | None) -> str:
+    # Unknown (null in the data) is shown as such, never as a no.
+    return "yes" if flag else ("?" if flag is None else "")
 
 
 def _inputs(info: ModelInfo) -> str:
@@ -153,7 +154,9 @@ def render() -> str:
         "",
         "Thinking: `optional (off)` thinks only with `enable_thinking=True`; "
         "`optional (on)` thinks unless `enable_thinking=False`. `stream only`: "
-        "DashScope answers only streamed calls, so `invoke` streams under the hood.",
+        "DashScope answers only streamed calls, so `invoke` streams under the hood. "
+        "`tools`, `JSON schema`: `yes`, blank for a documented no (refused before "
+        "sending), `?` for unknown (let through).",
         "",
         "| model | family | status | regions | input | thinking | effort "
         "(**default**) | stream only | tools | JSON schema | context | max output "

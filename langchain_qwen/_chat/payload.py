@@ -85,6 +85,10 @@ _RANGES: dict[str, _Range] = {
 }
 # DashScope's `response_format` types (API_FACTS.md section 3).
 _RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
+# Every refusal that rests on the catalogue names the escape hatch.
+_OUT_OF_DATE = (
+    " If the catalogue is out of date for this model, pass validate_model=False."
+)
 # What tunes thinking, and so means nothing in a call without it.
 _THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
 
@@ -248,21 +252,21 @@ def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
             f"Model {model!r} has no thinking mode, so enable_thinking=True cannot "
             "be honoured. Use a thinking model (e.g. 'qwen3.7-plus', "
             "'qwen3-next-80b-a3b-thinking') "
-            "or leave enable_thinking unset."
+            f"or leave enable_thinking unset.{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if flag is False and info.thinking == "always":
         msg = (
             f"Model {model!r} always thinks; DashScope rejects enable_thinking=False "
             "for it. Leave enable_thinking unset, or use a hybrid model whose "
-            "thinking can be turned off."
+            f"thinking can be turned off.{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if body_value(payload, "thinking_budget") is not None:
-        if not info.thinking_budget:
+        if info.thinking_budget is False:
             msg = (
                 f"Model {model!r} does not accept thinking_budget. Leave it unset, "
-                "or use a Qwen3 or later thinking model."
+                f"or use a Qwen3 or later thinking model.{_OUT_OF_DATE}"
             )
             raise ValueError(msg)
         if not thinking_on(payload, info):
@@ -272,11 +276,15 @@ def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
                 "thinking_budget unset."
             )
             raise ValueError(msg)
-    if body_value(payload, "preserve_thinking") is True and not info.preserve_thinking:
+    if (
+        body_value(payload, "preserve_thinking") is True
+        and info.preserve_thinking is False
+    ):
         msg = (
             f"Model {model!r} does not read earlier reasoning, so "
             "preserve_thinking=True has no effect there. Leave it unset, or use a "
             "model that supports it (e.g. 'qwen3.7-plus', 'qwen3.6-plus')."
+            f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
 
@@ -291,10 +299,11 @@ def _check_n(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
         raise ValueError(msg)
     if info is None:
         return
-    if not info.n_gt_1:
+    if info.n_gt_1 is False:
         msg = (
             f"Model {model!r} returns one choice per request; n={n!r} needs a model "
             "that supports n from 1 to 4 (e.g. 'qwen-plus'). Use n=1, or batch()."
+            f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if thinking_on(payload, info):
@@ -416,7 +425,7 @@ def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) 
         msg = (
             f"Model {model!r} has no thinking mode, so reasoning_effort cannot "
             "apply. Drop reasoning_effort, or use a model whose thinking takes "
-            f"it{_effort_models(info)}."
+            f"it{_effort_models(info)}.{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     levels = info.reasoning_effort_levels
@@ -437,6 +446,7 @@ def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) 
         msg = (
             f"Model {model!r} takes reasoning_effort "
             f"{', '.join(repr(level) for level in levels)}, got {effort!r}."
+            f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if body_value(payload, "thinking_budget") is not None:

@@ -66,6 +66,22 @@ it is let through with its capability checks off.
 
 SCHEMA_VERSION = 2
 
+CAPABILITIES: tuple[str, ...] = (
+    "tools",
+    "tool_choice_required",
+    "image_inputs",
+    "video_inputs",
+    "audio_inputs",
+    "thinking_budget",
+    "preserve_thinking",
+    "json_object",
+    "json_schema",
+    "n_gt_1",
+    "partial",
+)
+"""What a model can do: `true`, `false` (a documented no, cited in the entry's
+`source`) or `null` (unknown). Only `false` is refused; unknown is let through."""
+
 # The fields every entry must carry, with the JSON types they must have. Listing
 # them here (rather than trusting the file) turns a hand-edit mistake into a
 # clear error on first use instead of a wrong answer later.
@@ -124,7 +140,8 @@ class ModelInfo:
         dated: Whether dated snapshots `<name>-YYYY-MM-DD` exist (for a `-us`
             alias: `<base>-YYYY-MM-DD-us`).
         legacy: Whether short snapshot aliases `<name>-MMDD` exist.
-        tools: Whether the model supports function calling.
+        tools: Whether the model supports function calling. This and the
+            other capabilities (`CAPABILITIES`) are `None` when unknown.
         tool_choice_required: Whether it accepts `tool_choice: "required"`.
         image_inputs: Whether it accepts images.
         video_inputs: Whether it accepts video (frames or files).
@@ -157,20 +174,20 @@ class ModelInfo:
     latest: bool
     dated: bool
     legacy: bool
-    tools: bool
-    tool_choice_required: bool
-    image_inputs: bool
-    video_inputs: bool
-    audio_inputs: bool
+    tools: bool | None
+    tool_choice_required: bool | None
+    image_inputs: bool | None
+    video_inputs: bool | None
+    audio_inputs: bool | None
     thinking: Thinking
-    thinking_budget: bool
-    preserve_thinking: bool
+    thinking_budget: bool | None
+    preserve_thinking: bool | None
     stream_only: bool
     thinking_requires_stream: bool
-    json_object: bool
-    json_schema: bool
-    n_gt_1: bool
-    partial: bool
+    json_object: bool | None
+    json_schema: bool | None
+    n_gt_1: bool | None
+    partial: bool | None
     context_window: int | None
     max_output_tokens: int | None
     source: str
@@ -208,7 +225,7 @@ class ModelInfo:
             ("video", self.video_inputs),
             ("audio", self.audio_inputs),
         )
-        return ("text", *(kind for kind, on in kinds if on))
+        return ("text", *(kind for kind, on in kinds if on is True))
 
     @property
     def thinking_default(self) -> bool:
@@ -254,8 +271,10 @@ def _entry_from_json(
     if unknown:
         raise _fail(where, f"unknown fields {sorted(unknown)}")
     for key in _BOOL_FIELDS:
-        if not isinstance(raw[key], bool):
-            raise _fail(where, f"{key!r} must be true or false")
+        value = raw[key]
+        if not isinstance(value, bool) and not (value is None and key in CAPABILITIES):
+            what = "true, false or null" if key in CAPABILITIES else "true or false"
+            raise _fail(where, f"{key!r} must be {what}")
     for key in _STR_FIELDS:
         if not isinstance(raw[key], str) or not raw[key]:
             raise _fail(where, f"{key!r} must be a non-empty string")
@@ -910,7 +929,7 @@ def models_with(
     candidates = [
         info
         for info in _catalog().values()
-        if getattr(info, capability)
+        if getattr(info, capability) is True
         and (region is None or region in info.regions)
         and info.status(region) != "retired"
         and info is not like
