@@ -452,40 +452,81 @@ def _grammar_parts(data: Any) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(raw["heads"]), frozenset(raw["words"])
 
 
+_SNAPSHOT_TAIL = re.compile(r"latest|\d{4}-\d{2}-\d{2}|\d{4}")
+
+
 @dataclass(frozen=True)
 class RetiredFamily:
-    """Whole families DashScope retired, named by id prefix (no entry each).
+    """Whole families DashScope retired, by the ids they named (no entry each).
+
+    Only the ids named are covered, so that a later generation of a family
+    (a new `qwen-audio-...` model, say) is not refused with the old one.
 
     Attributes:
-        prefixes: Id prefixes of the family, e.g. `"qwen2-"`.
+        prefixes: Prefixes of versioned generations, e.g. `"qwen2-"`: every id
+            of that generation (a later one has another version, `qwen2.5-`).
+        ids: Retired ids of unversioned families, e.g. `"qwen-audio-turbo"`,
+            with their snapshots (`-latest`, `-YYYY-MM-DD`, `-MMDD`).
         date: The retirement date (YYYY-MM-DD).
         source: A short citation.
     """
 
     prefixes: tuple[str, ...]
+    ids: tuple[str, ...]
     date: str
     source: str
+
+    def covers(self, model: str) -> bool:
+        """Whether `model` is one of the ids this retirement names.
+
+        Args:
+            model: A model name the catalogue does not list.
+
+        Returns:
+            `True` for a named id, one of its snapshots, or an id of a retired
+            versioned generation.
+        """
+        if model.startswith(self.prefixes):
+            return True
+        return any(
+            model == name
+            or (
+                model.startswith(name + "-")
+                and _SNAPSHOT_TAIL.fullmatch(model[len(name) + 1 :]) is not None
+            )
+            for name in self.ids
+        )
 
 
 def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily, ...]:
     raw = data.get("retired_families", [])
     families = []
     for i, item in enumerate(raw if isinstance(raw, list) else [None]):
+        lists = [
+            item.get(key, []) if isinstance(item, dict) else None
+            for key in ("prefixes", "ids")
+        ]
         if (
             not isinstance(item, dict)
-            or set(item) != {"prefixes", "date", "source"}
-            or not isinstance(item["prefixes"], list)
-            or not item["prefixes"]
-            or not all(isinstance(p, str) and p for p in item["prefixes"])
+            or not set(item) <= {"prefixes", "ids", "date", "source"}
+            or not all(isinstance(v, list) for v in lists)
+            or not any(lists)
+            or not all(isinstance(p, str) and p for v in lists for p in v)  # type: ignore[union-attr]
             or not is_iso_date(item["date"])
             or not isinstance(item["source"], str)
         ):
             raise _fail(
                 f"retired_families[{i}]",
-                "must be {prefixes: [non-empty strings], date: YYYY-MM-DD, source}",
+                "must be {prefixes and/or ids: [non-empty strings], date: "
+                "YYYY-MM-DD, source}",
             )
         families.append(
-            RetiredFamily(tuple(item["prefixes"]), item["date"], item["source"])
+            RetiredFamily(
+                tuple(item.get("prefixes", [])),
+                tuple(item.get("ids", [])),
+                item["date"],
+                item["source"],
+            )
         )
     return tuple(families)
 
@@ -748,7 +789,7 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
     from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
     for family in retired_families():
-        if model.startswith(family.prefixes):
+        if family.covers(model):
             raise ValueError(
                 f"Model {model!r} belongs to a family DashScope retired on "
                 f"{family.date} (Source: {family.source}.) Pick a current model "
