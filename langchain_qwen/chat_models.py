@@ -65,6 +65,7 @@ from langchain_qwen.regions import (
     DEFAULT_REGION,
     REGIONS,
     HostInfo,
+    batch_chat,
     host_info,
 )
 
@@ -610,14 +611,13 @@ class ChatQwen(BaseChatOpenAI):
         if values.get("validate_model", True) and connection.kind in CATALOGUE_HOSTS:
             # Raises for typos and retired models; warns for unknown names.
             catalog.check_model(model, cast("str", connection.region))
-        # Virginia's DashScope domain allows requests up to 600 s.
-        if (
-            connection.region == "us"
-            and connection.kind is not None
-            and values.get("timeout") is None
-            and values.get("request_timeout") is None
-        ):
-            values["timeout"] = _US_TIMEOUT
+        # Virginia's DashScope domain allows requests up to 600 s; Batch Chat
+        # queues a request for up to an hour while the client waits.
+        if values.get("timeout") is None and values.get("request_timeout") is None:
+            if connection.kind == "batch_chat":
+                values["timeout"] = batch_chat().timeout
+            elif connection.region == "us" and connection.kind is not None:
+                values["timeout"] = _US_TIMEOUT
 
         if values.get("stream_usage") is None:
             values["stream_usage"] = True

@@ -89,6 +89,9 @@ _RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 _OUT_OF_DATE = (
     " If the catalogue is out of date for this model, pass validate_model=False."
 )
+# The `reasoning_effort` that turns thinking off (DashScope maps it to
+# enable_thinking=false; the live error text of GCMP#384, 2026-08-27).
+EFFORT_OFF = "none"
 # What tunes thinking, and so means nothing in a call without it.
 _THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
 
@@ -133,6 +136,8 @@ def thinking_on(payload: Mapping[str, Any], info: ModelInfo | None) -> bool | No
         return True
     if isinstance(flag, bool):
         return flag
+    if body_value(payload, "reasoning_effort") == EFFORT_OFF:
+        return False
     return info.thinking_default if info is not None else None
 
 
@@ -359,14 +364,21 @@ def check_model_name(model: Any) -> None:
 
 
 def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
-    """The cap against the catalogue's output limit, in calls without thinking.
+    """The cap against the catalogue's output limit for this call.
 
-    The catalogue's limit is the answer's; `max_completion_tokens` also counts
-    the reasoning, whose own limit the catalogue does not know, so a thinking
-    call is not capped here.
+    `max_output_tokens` is the limit of a call without thinking;
+    `max_completion_tokens` also counts the reasoning, so a thinking call is
+    capped only where the catalogue knows its own limit
+    (`max_output_tokens_thinking`, e.g. qwen4-max's 262,144).
     """
-    limit = info.max_output_tokens if info is not None else None
-    if not limit or thinking_on(payload, info) is not False:
+    thinking = thinking_on(payload, info)
+    if info is not None and thinking is True:
+        limit = info.max_output_tokens_thinking
+    elif thinking is False:
+        limit = info.max_output_tokens if info is not None else None
+    else:
+        return
+    if not limit:
         return
     for name in ("max_tokens", "max_completion_tokens"):
         value = body_value(payload, name)
@@ -375,7 +387,7 @@ def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> No
                 f"{name}={value!r} is above {payload.get('model')!r}'s output limit "
                 f"of {limit} tokens (DashScope: 'Range of max_tokens should be "
                 f"[1, {limit}]'). Pass at most {limit}, or leave {name} unset for "
-                "the model's default."
+                f"the model's default.{_OUT_OF_DATE}"
             )
             raise ValueError(msg)
 
@@ -449,6 +461,14 @@ def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) 
             f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
+    if effort == EFFORT_OFF:
+        if body_value(payload, "enable_thinking") is True:
+            msg = (
+                f"reasoning_effort={EFFORT_OFF!r} turns thinking off, and this call "
+                f"also sets enable_thinking=True on {model!r}: keep one of them."
+            )
+            raise ValueError(msg)
+        return  # (a thinking_budget with it: refused by _check_thinking)
     if body_value(payload, "thinking_budget") is not None:
         msg = (
             f"reasoning_effort and thinking_budget cannot be combined on {model!r} "

@@ -107,7 +107,9 @@ _REQUIRED_FIELDS = frozenset(
     (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
 )
 # Fields an entry may leave out; each has the default of its `ModelInfo` field.
-_OPTIONAL_FIELDS = frozenset(("reasoning_effort", "release_date", "lifecycle"))
+_OPTIONAL_FIELDS = frozenset(
+    ("reasoning_effort", "release_date", "lifecycle", "max_output_tokens_thinking")
+)
 _TOP_LEVEL = frozenset(
     (
         "schema_version",
@@ -157,7 +159,10 @@ class ModelInfo:
         n_gt_1: Whether `n` may be 2 to 4.
         partial: Whether prefix continuation (`partial: true`) is supported.
         context_window: The context window in tokens, if known.
-        max_output_tokens: The output limit in tokens, if known.
+        max_output_tokens: The output limit in tokens, if known (of a call
+            without thinking, where the two differ).
+        max_output_tokens_thinking: The output limit of a thinking call
+            (reasoning and answer), where the sources give one.
         source: A short citation of the facts above.
         date: The date (YYYY-MM-DD) at which the cited sources were current.
         reasoning_effort_levels: The `reasoning_effort` values the model takes
@@ -192,6 +197,7 @@ class ModelInfo:
     max_output_tokens: int | None
     source: str
     date: str
+    max_output_tokens_thinking: int | None = None
     reasoning_effort_levels: tuple[str, ...] = ()
     reasoning_effort_default: str | None = None
     release_date: str | None = None
@@ -278,8 +284,8 @@ def _entry_from_json(
     for key in _STR_FIELDS:
         if not isinstance(raw[key], str) or not raw[key]:
             raise _fail(where, f"{key!r} must be a non-empty string")
-    for key in _OPTIONAL_INT_FIELDS:
-        value = raw[key]
+    for key in (*_OPTIONAL_INT_FIELDS, "max_output_tokens_thinking"):
+        value = raw.get(key)
         # bool is a subclass of int: reject it explicitly.
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value <= 0
@@ -339,6 +345,7 @@ def _entry_from_json(
         partial=raw["partial"],
         context_window=raw["context_window"],
         max_output_tokens=raw["max_output_tokens"],
+        max_output_tokens_thinking=raw.get("max_output_tokens_thinking"),
         source=raw["source"],
         date=_share(pool, raw["date"]),
         reasoning_effort_levels=_share(pool, levels),
@@ -469,12 +476,14 @@ class RetiredFamily:
             with their snapshots (`-latest`, `-YYYY-MM-DD`, `-MMDD`).
         date: The retirement date (YYYY-MM-DD).
         source: A short citation.
+        successor: The model to use instead, where the source names one.
     """
 
     prefixes: tuple[str, ...]
     ids: tuple[str, ...]
     date: str
     source: str
+    successor: str | None = None
 
     def covers(self, model: str) -> bool:
         """Whether `model` is one of the ids this retirement names.
@@ -508,7 +517,8 @@ def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily,
         ]
         if (
             not isinstance(item, dict)
-            or not set(item) <= {"prefixes", "ids", "date", "source"}
+            or not set(item) <= {"prefixes", "ids", "date", "source", "successor"}
+            or not isinstance(item.get("successor", ""), str)
             or not all(isinstance(v, list) for v in lists)
             or not any(lists)
             or not all(isinstance(p, str) and p for v in lists for p in v)  # type: ignore[union-attr]
@@ -526,6 +536,7 @@ def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily,
                 tuple(item.get("ids", [])),
                 item["date"],
                 item["source"],
+                item.get("successor"),
             )
         )
     return tuple(families)
@@ -790,11 +801,15 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
 
     for family in retired_families():
         if family.covers(model):
+            instead = (
+                f"Use {family.successor!r} instead"
+                if family.successor
+                else "Pick a current model (see langchain_qwen.list_models())"
+            )
             raise ValueError(
                 f"Model {model!r} belongs to a family DashScope retired on "
-                f"{family.date} (Source: {family.source}.) Pick a current model "
-                "(see langchain_qwen.list_models()), or pass validate_model=False "
-                "if your account still has it."
+                f"{family.date} (Source: {family.source}.) {instead}, or pass "
+                "validate_model=False if your account still has it."
             )
     why = _names.problem(model, _grammar(), catalog)
     if why is not None:

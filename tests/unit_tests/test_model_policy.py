@@ -234,7 +234,8 @@ def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
 
 def test_third_party_reported_retirements_stay_usable() -> None:
     # On a reseller's list only (CHANGES_2026H2 1.1 [3P]): active.
-    for name in ("qwen3-max", "qwen3-32b", "qvq-plus", "deepseek-v3.2"):
+    # (deepseek-v3.2, once on that list too, was retired by Alibaba on 2026-07-09.)
+    for name in ("qwen3-max", "qwen3-32b", "qvq-plus"):
         info = lookup(name)
         assert info is not None, name
         assert info.status() == "active", name
@@ -286,7 +287,15 @@ def test_profile_status_and_new_keys() -> None:
     assert profile is not None
     assert profile["status"] == "active"
     assert profile["release_date"] == "2026-11-16"
-    assert profile["reasoning_effort_levels"] == ["low", "medium", "high", "xhigh"]
+    assert profile["reasoning_effort_levels"] == [
+        "none",
+        "minimal",
+        "low",
+        "medium",
+        "high",
+        "xhigh",
+    ]
+    assert profile["max_input_tokens"] == 991_808
     assert profile["reasoning_effort_default"] == "xhigh"
     assert profile["structured_output"] is True
     assert profile["open_weights"] is False
