@@ -19,9 +19,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from langchain_qwen._chat import audio, encrypted
+from langchain_qwen._chat import audio, effort, encrypted
+from langchain_qwen._chat.effort import EFFORT_OFF
+from langchain_qwen._chat.effort import OUT_OF_DATE as _OUT_OF_DATE
 from langchain_qwen._chat.messages import check_message_list, normalise_messages
-from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue.catalog import ModelInfo
 
 DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
@@ -85,13 +86,6 @@ _RANGES: dict[str, _Range] = {
 }
 # DashScope's `response_format` types (API_FACTS.md section 3).
 _RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
-# Every refusal that rests on the catalogue names the escape hatch.
-_OUT_OF_DATE = (
-    " If the catalogue is out of date for this model, pass validate_model=False."
-)
-# The `reasoning_effort` that turns thinking off (DashScope maps it to
-# enable_thinking=false; the live error text of GCMP#384, 2026-08-27).
-EFFORT_OFF = "none"
 # What tunes thinking, and so means nothing in a call without it.
 _THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
 
@@ -417,73 +411,6 @@ def _check_response_format(payload: Mapping[str, Any]) -> None:
         raise ValueError(msg)
 
 
-def _effort_models(info: ModelInfo) -> str:
-    names = catalog.models_with("reasoning_effort_levels", like=info)
-    return f" (e.g. {', '.join(repr(n) for n in names)})" if names else ""
-
-
-def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
-    """`reasoning_effort` against the model's levels (empty: it takes none)."""
-    effort = body_value(payload, "reasoning_effort")
-    if effort is None:
-        return
-    if not isinstance(effort, str):
-        msg = f"reasoning_effort must be a string such as 'medium', got {effort!r}."
-        raise ValueError(msg)
-    if info is None:
-        return
-    model = payload.get("model")
-    if info.thinking == "none":
-        msg = (
-            f"Model {model!r} has no thinking mode, so reasoning_effort cannot "
-            "apply. Drop reasoning_effort, or use a model whose thinking takes "
-            f"it{_effort_models(info)}.{_OUT_OF_DATE}"
-        )
-        raise ValueError(msg)
-    levels = info.reasoning_effort_levels
-    if not levels:
-        budget = (
-            " Limit its thinking with thinking_budget=... instead."
-            if info.thinking_budget
-            else ""
-        )
-        msg = (
-            f"Model {model!r} takes no reasoning_effort.{budget} Drop "
-            "reasoning_effort, or use a model that takes it"
-            f"{_effort_models(info)}; if the catalogue is out of date for this "
-            "model, pass validate_model=False."
-        )
-        raise ValueError(msg)
-    if effort not in levels:
-        msg = (
-            f"Model {model!r} takes reasoning_effort "
-            f"{', '.join(repr(level) for level in levels)}, got {effort!r}."
-            f"{_OUT_OF_DATE}"
-        )
-        raise ValueError(msg)
-    if effort == EFFORT_OFF:
-        if body_value(payload, "enable_thinking") is True:
-            msg = (
-                f"reasoning_effort={EFFORT_OFF!r} turns thinking off, and this call "
-                f"also sets enable_thinking=True on {model!r}: keep one of them."
-            )
-            raise ValueError(msg)
-        return  # (a thinking_budget with it: refused by _check_thinking)
-    if body_value(payload, "thinking_budget") is not None:
-        msg = (
-            f"reasoning_effort and thinking_budget cannot be combined on {model!r} "
-            "(DashScope refuses the pair): keep one of them."
-        )
-        raise ValueError(msg)
-    if not thinking_on(payload, info):
-        msg = (
-            f"reasoning_effort only tunes thinking, and model {model!r} is not "
-            "thinking in this call: also pass enable_thinking=True, or leave "
-            "reasoning_effort unset."
-        )
-        raise ValueError(msg)
-
-
 def check_settings(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
     """Check every request field that needs no messages, before sending.
 
@@ -510,7 +437,7 @@ def check_settings(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
     _check_response_format(payload)
     if info is not None:
         _check_thinking(payload, info)
-    _check_reasoning_effort(payload, info)
+    effort.check_reasoning_effort(payload, info, thinking=thinking_on(payload, info))
     _check_n(payload, info)
     encrypted.check_thinking_display(payload, info)
     audio.check_audio_request(payload, info, thinking=thinking_on(payload, info))
