@@ -180,7 +180,9 @@ def answer_fallback(
             "validate_model=False."
         )
         raise ValueError(msg)
-    if info.tool_choice_required is not False or len(names) < 2:
+    # Free first, then forced by name, works whether or not the model takes
+    # "required": the safe way for an unknown too (it refuses nothing).
+    if info.tool_choice_required is True or len(names) < 2:
         return None
     if len(answers) > 1:
         msg = (
@@ -243,10 +245,12 @@ def resolve_tool_choice(
     if tool_choice in FREE_CHOICES or tool_choice in names:
         return tool_choice
     if tool_choice in _FORCE_ANY:
-        if info is None or info.tool_choice_required is not False:
-            return tool_choice  # "required" where not documented as refused
+        if info is None or info.tool_choice_required is True:
+            return tool_choice
         if len(names) == 1:
-            return names[0]
+            return names[0]  # works whether or not the model takes "required"
+        if info.tool_choice_required is None:
+            return tool_choice  # unknown: sent as given, never refused
         msg = (
             f"tool_choice={tool_choice!r} asks the model to call one of several "
             f"tools, but {model!r} does not accept DashScope's tool_choice "

@@ -55,6 +55,10 @@ def test_unknown_required_is_sent_as_given() -> None:
     chat = ChatQwen(api_key=KEY, model="qwen4-max", enable_thinking=False)
     bound = chat.bind_tools([Weather, Other], tool_choice="any")
     assert bound.kwargs["tool_choice"] == "required"  # type: ignore[attr-defined]
+    # One tool: forced by name, which works whether or not it takes "required".
+    single = chat.bind_tools([Weather], tool_choice="any")
+    forced = single.kwargs["tool_choice"]  # type: ignore[attr-defined]
+    assert forced["function"]["name"] == "Weather"
 
 
 def _refusals() -> list[Any]:
