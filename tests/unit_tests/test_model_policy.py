@@ -233,8 +233,9 @@ def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
 
 
 def test_third_party_reported_retirements_stay_usable() -> None:
-    # On a reseller's list only (CHANGES_2026H2 1.1 [3P]): active.
-    # (deepseek-v3.2, once on that list too, was retired by Alibaba on 2026-07-09.)
+    # On a reseller's list only (docs.apiyi.com/live/2026-10/bailian-models-offline.md,
+    # 3P, no Alibaba notice): active. (deepseek-v3.2, once on that list too, was
+    # retired by Alibaba on 2026-07-09.)
     for name in ("qwen3-max", "qwen3-32b", "qvq-plus"):
         info = lookup(name)
         assert info is not None, name
