@@ -157,6 +157,36 @@ class ChatQwen(QwenChatBase):
         msg.content_blocks[0]["type"]  # "reasoning"
         ```
 
+        With `thinking_display="summarized"` (qwen4-max), `reasoning_content`
+        holds a summary and `additional_kwargs["encrypted_content"]` the full
+        reasoning, encrypted (also in the reasoning block's `extras`). It goes
+        back unchanged on its assistant message; a request that sends it back
+        without `enable_thinking=True`, `preserve_thinking=True` and
+        `thinking_display` raises before sending (docs/thinking.md).
+
+    Speech output:
+        Omni models that speak take `modalities=["text", "audio"]` and
+        `audio={"voice": "Tina", "format": "wav"}` (fields, `bind` or per
+        call). `invoke` streams under the hood and returns the transcript as
+        `content` and `additional_kwargs["audio"]` (`id`, base64 16-bit PCM
+        `data`, `expires_at`, `transcript`); see docs/audio-output.md.
+
+        ```python
+        import base64, wave
+
+        omni = ChatQwen(
+            model="qwen3.5-omni-plus",
+            modalities=["text", "audio"],
+            audio={"voice": "Tina", "format": "wav"},
+        )
+        msg = omni.invoke("Say hello.")
+        with wave.open("answer.wav", "wb") as f:
+            f.setnchannels(1)
+            f.setsampwidth(2)
+            f.setframerate(24000)
+            f.writeframes(base64.b64decode(msg.additional_kwargs["audio"]["data"]))
+        ```
+
     Thinking:
         `enable_thinking`, `thinking_budget` and `preserve_thinking` work as
         fields, in `model_kwargs`, via `bind` and per call (a per-call value
@@ -416,6 +446,15 @@ class ChatQwen(QwenChatBase):
 
     enable_code_interpreter: bool | None = None
     """Let the model run code (only some thinking models)."""
+
+    thinking_display: str | None = None
+    """`"summarized"`: a reasoning summary, the full reasoning encrypted (qwen4-max)."""
+
+    modalities: list[str] | None = None
+    """Output modalities of Omni models: `["text"]` or `["text", "audio"]`."""
+
+    audio: dict[str, Any] | None = None
+    """Speech settings of Omni models, e.g. `{"voice": "Tina", "format": "wav"}`."""
 
     # DashScope's name for it since April 2026, as `ChatOpenAI` accepts it too.
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")

@@ -8,6 +8,7 @@ hosts, and resolves which endpoint a `ChatQwen` talks to.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -18,12 +19,57 @@ from urllib.parse import urlsplit
 
 COMPAT_PATH = "/compatible-mode/v1"
 
-HostKind = Literal["shared", "workspace", "trial", "token_plan", "coding"]
+HostKind = Literal["shared", "workspace", "trial", "token_plan", "coding", "batch_chat"]
 """The kind of DashScope host a base URL points at.
 
 `token_plan` and `coding` are separate billing plans: their keys and model sets
 differ from pay-as-you-go, so the catalogue's region lists do not apply to them.
+`batch_chat` is Batch Chat (`data/batch_chat.json`): the real-time request
+shape, queued and answered at a discount, with its own model list.
 """
+
+
+@dataclass(frozen=True)
+class BatchChat:
+    """The Batch Chat host: real-time requests, queued, at a discount.
+
+    Attributes:
+        host: The host name.
+        region: The canonical region it serves (its keys are that region's).
+        price_factor: The price relative to real-time calls (0.5: half).
+        timeout: The default client timeout in seconds (requests wait queued).
+        models: The models the host serves.
+        context_cap: The context cap of Qwen3.5 and later models there.
+        source: Where the facts come from, with the date.
+    """
+
+    host: str
+    region: str
+    price_factor: float
+    timeout: float
+    models: tuple[str, ...]
+    context_cap: int
+    source: str
+
+
+@functools.cache
+def batch_chat() -> BatchChat:
+    """The Batch Chat host's facts, from `data/batch_chat.json`.
+
+    Returns:
+        The facts.
+    """
+    text = resources.files("langchain_qwen.data").joinpath("batch_chat.json")
+    raw = json.loads(text.read_text(encoding="utf-8"))
+    return BatchChat(
+        host=raw["host"],
+        region=raw["region"],
+        price_factor=float(raw["price_factor"]),
+        timeout=float(raw["timeout"]),
+        models=tuple(raw["models"]),
+        context_cap=int(raw["context_cap"]),
+        source=f"{raw['source']} ({raw['date']})",
+    )
 
 
 @dataclass(frozen=True)
@@ -166,6 +212,8 @@ def host_info(base_url: str) -> HostInfo | None:
         return HostInfo(_BY_SHARED_HOST[host], "shared")
     if host in _CODING_HOSTS:
         return HostInfo(_CODING_HOSTS[host], "coding")
+    if host.endswith(".aliyuncs.com") and host == batch_chat().host:
+        return HostInfo(batch_chat().region, "batch_chat")
     match = _MAAS_HOST.match(host) or _QWENCLOUD_HOST.match(host)
     if match and match["rid"] in _BY_REGION_ID:
         region = _BY_REGION_ID[match["rid"]]

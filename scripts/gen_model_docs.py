@@ -27,8 +27,9 @@ _THINKING = {
 }
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else ""
+def _yes(flag: bool | None) -> str:
+    # Unknown (null in the data) is shown as such, never as a no.
+    return "yes" if flag else ("?" if flag is None else "")
 
 
 def _inputs(info: ModelInfo) -> str:
@@ -74,20 +75,23 @@ def _effort(info: ModelInfo) -> str:
 
 
 NEWER_THAN_THE_PACKAGE = (
-    "**A model newer than this package.** DashScope ships models every month, so "
-    "a name missing here is not refused for that alone. A name spelled the way "
-    "DashScope spells ids (a family such as `qwen5`, `qwen3.9`, `deepseek`, `glm` "
-    "or `kimi`, then parts that are known words like `max`, `flash`, `instruct`, "
-    "sizes like `35b-a3b`, versions like `v5` or `k4`, and real dates like "
-    "`-2026-12-01` or `-0902`) is accepted with one `UnknownModelWarning`: the "
-    "request goes out as you wrote it, with the catalogue's checks (thinking, "
-    "tools, structured output, inputs, region) off, and `model.profile` is "
-    '`{"status": "unknown"}`. Typos are still refused with suggestions: a part '
-    "that is not a known word (`qwen-plsu`), a date that does not exist "
-    "(`qwen-plus-2025-02-30`), or a name one or two letters away from a known one "
-    "with the same numbers (`qwen3-maxx`, `qwen-us`); a name that differs from a "
-    "known one only in its numbers (`qwen3.9-flash`) counts as new. For a name "
-    "the grammar refuses but your key can call, either pass "
+    "**A model newer than this package.** DashScope ships models every month, "
+    "with words no list knows in advance (`-pro`, `-code`, a new product name), "
+    "so a name missing here is not refused for that alone. A name that starts "
+    "with a family DashScope serves (`qwen5`, `qwen3.9`, `deepseek`, `glm`, "
+    "`kimi`, ...) and shows no sign of a typo is accepted with one "
+    "`UnknownModelWarning`, and so is a vendor-prefixed id "
+    "(`vanchin/deepseek-v4-pro`): the request goes out as you wrote it, with the "
+    "catalogue's checks (thinking, tools, structured output, inputs, region) off, "
+    'and `model.profile` is `{"status": "unknown"}`. Typos are refused with '
+    "suggestions: upper case (`Qwen-Plus`), a date that does not exist "
+    "(`qwen-plus-2025-13-45`), a word one or two letters from a word ids use "
+    "(`qwen3.9-flsh`; a longer or shorter form, `code` beside `coder`, is a new "
+    "word), a word used twice, or a name one or two letters from a known one with "
+    "the same numbers (`qwen-plsu`, `qwen3-maxx`); a name that differs from a "
+    "known one only in its numbers (`qwen3.9-flash`) counts as new. A retired "
+    "family covers only the ids it named, so a new model of that family passes. "
+    "For a name refused here that your key can call, either pass "
     "`validate_model=False`, or run `python -m langchain_qwen models --live "
     "--save` (it saves your key's `GET /models` listing for the region in "
     "`~/.cache/langchain-qwen/`, or under `$XDG_CACHE_HOME`) and set "
@@ -130,9 +134,12 @@ def render() -> str:
         "parties report retired stay active (their entries say so in `source`). "
         "`validate_model=False`, or a non-DashScope host, keeps a retired name "
         "usable. Whole families retired before the catalogue listed them are "
-        "refused by id prefix: "
+        "refused by the ids they named (and those ids' snapshots): "
         + "; ".join(
-            f"{', '.join(f'`{p}*`' for p in family.prefixes)} (retired {family.date})"
+            ", ".join(
+                [f"`{p}*`" for p in family.prefixes] + [f"`{i}`" for i in family.ids]
+            )
+            + f" (retired {family.date})"
             for family in catalog.retired_families()
         )
         + ".",
@@ -153,7 +160,9 @@ def render() -> str:
         "",
         "Thinking: `optional (off)` thinks only with `enable_thinking=True`; "
         "`optional (on)` thinks unless `enable_thinking=False`. `stream only`: "
-        "DashScope answers only streamed calls, so `invoke` streams under the hood.",
+        "DashScope answers only streamed calls, so `invoke` streams under the hood. "
+        "`tools`, `JSON schema`: `yes`, blank for a documented no (refused before "
+        "sending), `?` for unknown (let through).",
         "",
         "| model | family | status | regions | input | thinking | effort "
         "(**default**) | stream only | tools | JSON schema | context | max output "

@@ -42,8 +42,9 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_qwen._chat import audio as reply_audio
+from langchain_qwen._chat import encrypted, pipeline, reply
 from langchain_qwen._chat import media as multimodal
-from langchain_qwen._chat import pipeline, reply
 from langchain_qwen._chat import transport as _transport
 from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
@@ -68,6 +69,10 @@ from langchain_qwen.regions import (
     HostInfo,
     host_info,
 )
+
+encrypted.register_blocks(PROVIDER)
+# Fields sent in the body when set (DashScope's own, then OpenAI's audio ones).
+_BODY_FIELDS = frozenset((*DASHSCOPE_BODY_FIELDS, *reply_audio.AUDIO_FIELDS))
 
 # The input fields that make a client the user's own (left alone), per client.
 _USER_CLIENTS = {
@@ -311,7 +316,7 @@ class QwenChatBase(BaseChatOpenAI):
         values = self.__dict__
         fields = {
             name: value
-            for name in self.__pydantic_fields_set__.intersection(DASHSCOPE_BODY_FIELDS)
+            for name in self.__pydantic_fields_set__.intersection(_BODY_FIELDS)
             if (value := values.get(name)) is not None
         }
         if not fields:
@@ -358,7 +363,13 @@ class QwenChatBase(BaseChatOpenAI):
         if kwargs.get("model") is not None:
             check_model_name(kwargs["model"])  # before the catalogue reads it
         info = catalog.lookup(kwargs.get("model") or self.model_name)
-        if info is None or not (info.stream_only or info.thinking_requires_stream):
+        if (
+            info is None or not (info.stream_only or info.thinking_requires_stream)
+        ) and not (
+            kwargs.get("modalities")
+            or getattr(self, "modalities", None)
+            or self.model_kwargs.get("modalities")
+        ):
             # Most calls end here, without building the payload twice.
             return False
         # Built (and so checked) per call: the model, enable_thinking and the
@@ -395,7 +406,9 @@ class QwenChatBase(BaseChatOpenAI):
         chunks = self._stream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )
-        return self._hidden_stream_result(generate_from_stream(chunks), **kwargs)
+        spoken = reply_audio.AudioCollector()
+        result = spoken.finish(generate_from_stream(spoken.watch(chunks)))
+        return self._hidden_stream_result(result, **kwargs)
 
     async def _agenerate(
         self,
@@ -414,7 +427,8 @@ class QwenChatBase(BaseChatOpenAI):
         chunks = self._astream(
             messages, stop, run_manager, **{**kwargs, "stream_usage": True}
         )
-        result = await agenerate_from_stream(chunks)
+        spoken = reply_audio.AudioCollector()
+        result = spoken.finish(await agenerate_from_stream(spoken.awatch(chunks)))
         return self._hidden_stream_result(result, **kwargs)
 
     def _create_chat_result(
@@ -428,10 +442,14 @@ class QwenChatBase(BaseChatOpenAI):
         for generation, choice in zip(result.generations, choices, strict=False):
             message = generation.message
             message.response_metadata["model_provider"] = PROVIDER
-            reasoning = reply.field(reply.field(choice, "message"), "reasoning_content")
+            answer = reply.field(choice, "message")
+            reasoning = reply.field(answer, "reasoning_content")
             # Omni sends `"reasoning_content": ""` with thinking off: no reasoning.
             if reasoning:
                 message.additional_kwargs["reasoning_content"] = reasoning
+            if (cipher := encrypted.reply_cipher(answer)) is not None:
+                message.additional_kwargs[encrypted.ENCRYPTED_KEY] = cipher
+            reply_audio.add_reply_audio(message)
             if isinstance(message, AIMessage):
                 message.usage_metadata = reply.with_cache_creation(
                     message.usage_metadata, usage
@@ -460,9 +478,15 @@ class QwenChatBase(BaseChatOpenAI):
         if isinstance(message, AIMessageChunk):
             message.response_metadata["model_provider"] = PROVIDER
             if choices := chunk.get("choices"):
-                reasoning = (choices[0].get("delta") or {}).get("reasoning_content")
+                delta = choices[0].get("delta") or {}
+                reasoning = delta.get("reasoning_content")
                 if reasoning is not None:
                     message.additional_kwargs["reasoning_content"] = reasoning
+                # Where DashScope puts the ciphertext in a stream is not
+                # documented: any delta's is kept (and joined in order).
+                if (cipher := encrypted.reply_cipher(delta)) is not None:
+                    message.additional_kwargs[encrypted.ENCRYPTED_KEY] = cipher
+                reply_audio.add_delta_audio(message, delta)
             if usage := chunk.get("usage"):
                 message.usage_metadata = reply.with_cache_creation(
                     message.usage_metadata, usage

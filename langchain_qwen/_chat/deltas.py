@@ -123,6 +123,8 @@ def plain_delta(chunk: Any) -> tuple[str, Any, Any] | None:
     if (
         get("tool_calls")
         or get("function_call")
+        or get("audio")
+        or get("encrypted_content")
         or get("role") not in (None, "assistant")
     ):
         return None

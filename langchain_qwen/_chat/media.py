@@ -149,11 +149,12 @@ def _prepare_part(
             f"text from the tool and send the {kind} in a following user message."
         )
         raise ValueError(msg)
-    if info is not None and not getattr(info, _CAPABILITIES[kind]):
+    if info is not None and getattr(info, _CAPABILITIES[kind]) is False:
         others = catalog.models_with(_CAPABILITIES[kind], like=info, region=region)
         msg = (
             f"Model {model!r} does not accept {kind} input. Models that do"
-            f"{' in ' + region if region else ''}: {', '.join(others)}."
+            f"{' in ' + region if region else ''}: {', '.join(others)}. If the "
+            "catalogue is out of date for this model, pass validate_model=False."
         )
         raise ValueError(msg)
     if not dashscope:
@@ -171,6 +172,8 @@ def _prepare_part(
                     f"A video given as a list of frames needs {MIN_VIDEO_FRAMES} to "
                     f"{limit} images for {model!r}; got {len(frames)}. Sample "
                     "fewer or more frames, or send the file as a video_url part."
+                    " If the catalogue is out of date for this model, pass "
+                    "validate_model=False."
                 )
                 raise ValueError(msg)
             for frame in frames:

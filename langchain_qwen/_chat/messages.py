@@ -30,6 +30,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from langchain_qwen._chat.encrypted import ENCRYPTED_KEY, encrypted_of
 from langchain_qwen.catalogue.catalog import ModelInfo
 
 FILE_ID_PREFIX = "fileid://"
@@ -162,6 +163,8 @@ def _check_roles(dicts: list[dict[str, Any]], info: ModelInfo) -> None:
             f"{info.name} does not take a system message (DashScope: 'Do not set a "
             "System Message for the QwQ model'). Put the instructions in the user "
             "message instead."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
     if info.family == "Qwen-MT" and roles != ["user"]:
@@ -170,6 +173,8 @@ def _check_roles(dicts: list[dict[str, Any]], info: ModelInfo) -> None:
             "single HumanMessage (no system message, no earlier turns) and set the "
             "languages in translation_options, e.g. {'source_lang': 'auto', "
             f"'target_lang': 'English'}}. Got roles {roles}."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
 
@@ -186,10 +191,12 @@ def _check_partial(
         raise ValueError(msg)
     if info is None:
         return
-    if not info.partial:
+    if info.partial is False:
         msg = (
             f"{info.name} does not support partial mode (prefix continuation). Use "
-            "a model that does, e.g. 'qwen-plus', 'qwen3-max', 'qwen3-coder-plus'."
+            "a model that does, e.g. 'qwen-plus', 'qwen3-max', 'qwen3-coder-plus'. "
+            "If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
     if thinking:
@@ -235,7 +242,9 @@ def normalise_messages(
         (i for i, d in enumerate(out) if d.get("role") == "user"), default=-1
     )
     text_only = info is not None and not (
-        info.image_inputs or info.video_inputs or info.audio_inputs
+        info.image_inputs is not False
+        or info.video_inputs is not False
+        or info.audio_inputs is not False
     )
     for i, message in enumerate(out):
         role = message.get("role")
@@ -263,6 +272,9 @@ def normalise_messages(
         in_tool_loop = bool(message.get("tool_calls")) and i > last_user
         if reasoning and (preserve_thinking or in_tool_loop):
             message["reasoning_content"] = reasoning
+        if (cipher := encrypted_of(source)) is not None:
+            # Sent back unchanged on the message it came with (cot-summary).
+            message[ENCRYPTED_KEY] = cipher
     if info is not None:
         _check_roles(out, info)
     return _merge_system(out)

@@ -21,10 +21,12 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from langchain_qwen._chat import audio, effort, encrypted
+from langchain_qwen._chat.effort import EFFORT_OFF
+from langchain_qwen._chat.effort import OUT_OF_DATE as _OUT_OF_DATE
 from langchain_qwen._chat.facts import RANGES
 from langchain_qwen._chat.facts import Range as FactRange
 from langchain_qwen._chat.messages import check_message_list, normalise_messages
-from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue.catalog import ModelInfo
 
 DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
@@ -39,6 +41,7 @@ DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
     "translation_options",
     "enable_code_interpreter",
     "tool_stream",
+    "thinking_display",
 )
 """Request fields DashScope reads at the top level of the body, unknown to OpenAI."""
 
@@ -119,6 +122,8 @@ def thinking_on(payload: Mapping[str, Any], info: ModelInfo | None) -> bool | No
         return True
     if isinstance(flag, bool):
         return flag
+    if body_value(payload, "reasoning_effort") == EFFORT_OFF:
+        return False
     return info.thinking_default if info is not None else None
 
 
@@ -136,6 +141,8 @@ def must_stream(payload: Mapping[str, Any], info: ModelInfo | None) -> bool:
         `True` for streaming-only models (QwQ, QVQ, Omni) and for models that
         reject non-streamed calls while thinking (open-source Qwen3 hybrids).
     """
+    if audio.wants_audio(payload):
+        return True  # "'audio' output only support with stream=true"
     if info is None:
         return False
     return info.stream_only or (
@@ -236,21 +243,21 @@ def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
             f"Model {model!r} has no thinking mode, so enable_thinking=True cannot "
             "be honoured. Use a thinking model (e.g. 'qwen3.7-plus', "
             "'qwen3-next-80b-a3b-thinking') "
-            "or leave enable_thinking unset."
+            f"or leave enable_thinking unset.{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if flag is False and info.thinking == "always":
         msg = (
             f"Model {model!r} always thinks; DashScope rejects enable_thinking=False "
             "for it. Leave enable_thinking unset, or use a hybrid model whose "
-            "thinking can be turned off."
+            f"thinking can be turned off.{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if body_value(payload, "thinking_budget") is not None:
-        if not info.thinking_budget:
+        if info.thinking_budget is False:
             msg = (
                 f"Model {model!r} does not accept thinking_budget. Leave it unset, "
-                "or use a Qwen3 or later thinking model."
+                f"or use a Qwen3 or later thinking model.{_OUT_OF_DATE}"
             )
             raise ValueError(msg)
         if not thinking_on(payload, info):
@@ -260,11 +267,15 @@ def _check_thinking(payload: Mapping[str, Any], info: ModelInfo) -> None:
                 "thinking_budget unset."
             )
             raise ValueError(msg)
-    if body_value(payload, "preserve_thinking") is True and not info.preserve_thinking:
+    if (
+        body_value(payload, "preserve_thinking") is True
+        and info.preserve_thinking is False
+    ):
         msg = (
             f"Model {model!r} does not read earlier reasoning, so "
             "preserve_thinking=True has no effect there. Leave it unset, or use a "
             "model that supports it (e.g. 'qwen3.7-plus', 'qwen3.6-plus')."
+            f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
 
@@ -279,10 +290,11 @@ def _check_n(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
         raise ValueError(msg)
     if info is None:
         return
-    if not info.n_gt_1:
+    if info.n_gt_1 is False:
         msg = (
             f"Model {model!r} returns one choice per request; n={n!r} needs a model "
             "that supports n from 1 to 4 (e.g. 'qwen-plus'). Use n=1, or batch()."
+            f"{_OUT_OF_DATE}"
         )
         raise ValueError(msg)
     if thinking_on(payload, info):
@@ -338,14 +350,21 @@ def check_model_name(model: Any) -> None:
 
 
 def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
-    """The cap against the catalogue's output limit, in calls without thinking.
+    """The cap against the catalogue's output limit for this call.
 
-    The catalogue's limit is the answer's; `max_completion_tokens` also counts
-    the reasoning, whose own limit the catalogue does not know, so a thinking
-    call is not capped here.
+    `max_output_tokens` is the limit of a call without thinking;
+    `max_completion_tokens` also counts the reasoning, so a thinking call is
+    capped only where the catalogue knows its own limit
+    (`max_output_tokens_thinking`, e.g. qwen4-max's 262,144).
     """
-    limit = info.max_output_tokens if info is not None else None
-    if not limit or thinking_on(payload, info) is not False:
+    thinking = thinking_on(payload, info)
+    if info is not None and thinking is True:
+        limit = info.max_output_tokens_thinking
+    elif thinking is False:
+        limit = info.max_output_tokens if info is not None else None
+    else:
+        return
+    if not limit:
         return
     for name in ("max_tokens", "max_completion_tokens"):
         value = body_value(payload, name)
@@ -354,7 +373,7 @@ def _check_token_limit(payload: Mapping[str, Any], info: ModelInfo | None) -> No
                 f"{name}={value!r} is above {payload.get('model')!r}'s output limit "
                 f"of {limit} tokens (DashScope: 'Range of max_tokens should be "
                 f"[1, {limit}]'). Pass at most {limit}, or leave {name} unset for "
-                "the model's default."
+                f"the model's default.{_OUT_OF_DATE}"
             )
             raise ValueError(msg)
 
@@ -380,64 +399,6 @@ def _check_response_format(payload: Mapping[str, Any]) -> None:
             "response_format must be a dict whose 'type' is 'text', 'json_object' "
             f"or 'json_schema', got {dict(response_format)!r}. For structured "
             "output, use model.with_structured_output(schema)."
-        )
-        raise ValueError(msg)
-
-
-def _effort_models(info: ModelInfo) -> str:
-    names = catalog.models_with("reasoning_effort_levels", like=info)
-    return f" (e.g. {', '.join(repr(n) for n in names)})" if names else ""
-
-
-def _check_reasoning_effort(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
-    """`reasoning_effort` against the model's levels (empty: it takes none)."""
-    effort = body_value(payload, "reasoning_effort")
-    if effort is None:
-        return
-    if not isinstance(effort, str):
-        msg = f"reasoning_effort must be a string such as 'medium', got {effort!r}."
-        raise ValueError(msg)
-    if info is None:
-        return
-    model = payload.get("model")
-    if info.thinking == "none":
-        msg = (
-            f"Model {model!r} has no thinking mode, so reasoning_effort cannot "
-            "apply. Drop reasoning_effort, or use a model whose thinking takes "
-            f"it{_effort_models(info)}."
-        )
-        raise ValueError(msg)
-    levels = info.reasoning_effort_levels
-    if not levels:
-        budget = (
-            " Limit its thinking with thinking_budget=... instead."
-            if info.thinking_budget
-            else ""
-        )
-        msg = (
-            f"Model {model!r} takes no reasoning_effort.{budget} Drop "
-            "reasoning_effort, or use a model that takes it"
-            f"{_effort_models(info)}; if the catalogue is out of date for this "
-            "model, pass validate_model=False."
-        )
-        raise ValueError(msg)
-    if effort not in levels:
-        msg = (
-            f"Model {model!r} takes reasoning_effort "
-            f"{', '.join(repr(level) for level in levels)}, got {effort!r}."
-        )
-        raise ValueError(msg)
-    if body_value(payload, "thinking_budget") is not None:
-        msg = (
-            f"reasoning_effort and thinking_budget cannot be combined on {model!r} "
-            "(DashScope refuses the pair): keep one of them."
-        )
-        raise ValueError(msg)
-    if not thinking_on(payload, info):
-        msg = (
-            f"reasoning_effort only tunes thinking, and model {model!r} is not "
-            "thinking in this call: also pass enable_thinking=True, or leave "
-            "reasoning_effort unset."
         )
         raise ValueError(msg)
 
@@ -468,8 +429,10 @@ def check_settings(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
     _check_response_format(payload)
     if info is not None:
         _check_thinking(payload, info)
-    _check_reasoning_effort(payload, info)
+    effort.check_reasoning_effort(payload, info, thinking=thinking_on(payload, info))
     _check_n(payload, info)
+    encrypted.check_thinking_display(payload, info)
+    audio.check_audio_request(payload, info, thinking=thinking_on(payload, info))
 
 
 def _without(payload: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
@@ -612,4 +575,7 @@ def shape_request(
         thinking=thinking_on(payload, info),
     )
     check_message_list(out["messages"], dashscope=dashscope)
+    encrypted.check_history(payload, out["messages"], dashscope=dashscope)
+    if dashscope:
+        out["messages"] = audio.drop_reply_audio(out["messages"])
     return out

@@ -14,7 +14,7 @@ from typing import Any, cast
 from langchain_qwen._chat.payload import check_model_name
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen.catalogue import catalog
-from langchain_qwen.regions import DEFAULT_REGION, REGIONS
+from langchain_qwen.regions import DEFAULT_REGION, REGIONS, batch_chat
 
 _US_TIMEOUT = 600.0
 
@@ -66,14 +66,13 @@ def resolve_settings(values: Any) -> Any:
     if values.get("validate_model", True) and connection.kind in CATALOGUE_HOSTS:
         # Raises for typos and retired models; warns for unknown names.
         catalog.check_model(model, cast("str", connection.region))
-    # Virginia's DashScope domain allows requests up to 600 s.
-    if (
-        connection.region == "us"
-        and connection.kind is not None
-        and values.get("timeout") is None
-        and values.get("request_timeout") is None
-    ):
-        values["timeout"] = _US_TIMEOUT
+    # Virginia's DashScope domain allows requests up to 600 s; Batch Chat
+    # queues a request for up to an hour while the client waits.
+    if values.get("timeout") is None and values.get("request_timeout") is None:
+        if connection.kind == "batch_chat":
+            values["timeout"] = batch_chat().timeout
+        elif connection.region == "us" and connection.kind is not None:
+            values["timeout"] = _US_TIMEOUT
 
     if values.get("stream_usage") is None:
         values["stream_usage"] = True

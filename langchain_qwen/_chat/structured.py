@@ -64,7 +64,7 @@ def default_method(info: ModelInfo | None) -> Method:
     Returns:
         `"json_schema"` or `"function_calling"`.
     """
-    if info is not None and info.json_schema:
+    if info is not None and info.json_schema is True:
         return "json_schema"
     return "function_calling"
 
@@ -94,7 +94,7 @@ def check_method(
         "json_mode": "json_object",
         "function_calling": "tools",
     }.get(method)
-    if capability is None or getattr(info, capability):
+    if capability is None or getattr(info, capability) is not False:
         return
     methods = [
         name
@@ -103,7 +103,7 @@ def check_method(
             ("json_mode", info.json_object),
             ("json_schema", info.json_schema),
         )
-        if field
+        if field is not False
     ]
     instead = (
         f"Use method={' or '.join(repr(m) for m in methods)}, or a"
@@ -142,7 +142,7 @@ def check_bound_response_format(
     Raises:
         ValueError: If the catalogue says the model has no `json_schema` output.
     """
-    if info is None or info.json_schema or response_format is None:
+    if info is None or info.json_schema is not False or response_format is None:
         return
     if response_format_type(response_format) != "json_schema":
         return
@@ -200,6 +200,8 @@ def structured_thinking_kwargs(
                 "output cannot be guaranteed. Use a hybrid model (e.g. "
                 "'qwen-plus'), or pass tool_choice='auto' to let the model decide "
                 "(the result is None when it answers in text)."
+                " If the catalogue is out of date for this model, pass "
+                "validate_model=False."
             )
             raise ValueError(msg)
         return {}

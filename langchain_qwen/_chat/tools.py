@@ -71,11 +71,12 @@ def check_tools(
         ValueError: If the model has no tool support, a tool is named `search`
             or has a name DashScope rejects, or `n > 1`.
     """
-    if info is not None and not info.tools:
+    if info is not None and info.tools is False:
         others = catalog.models_with("tools", like=info, region=region)
         msg = (
             f"Model {model!r} does not support tool calling. Models that do"
-            f"{' in ' + region if region else ''}: {', '.join(others)}."
+            f"{' in ' + region if region else ''}: {', '.join(others)}. If the "
+            "catalogue is out of date for this model, pass validate_model=False."
         )
         raise ValueError(msg)
     if not dashscope:
@@ -174,9 +175,13 @@ def answer_fallback(
             f"cannot be guaranteed. Use a hybrid model such as "
             f"{_suggest('tool_choice_required', info, region)} (thinking is turned off "
             "for those turns), or leave out response_format."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
-    if info.tool_choice_required or len(names) < 2:
+    # Free first, then forced by name, works whether or not the model takes
+    # "required": the safe way for an unknown too (it refuses nothing).
+    if info.tool_choice_required is True or len(names) < 2:
         return None
     if len(answers) > 1:
         msg = (
@@ -186,6 +191,8 @@ def answer_fallback(
             f"json_schema output (e.g. {_suggest('json_schema', info, region)}), or a "
             f"model that accepts 'required' (e.g. "
             f"{_suggest('tool_choice_required', info, region)})."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
     return answers[0]
@@ -237,16 +244,20 @@ def resolve_tool_choice(
     if tool_choice in FREE_CHOICES or tool_choice in names:
         return tool_choice
     if tool_choice in _FORCE_ANY:
-        if info is None or info.tool_choice_required:
+        if info is None or info.tool_choice_required is True:
             return tool_choice
         if len(names) == 1:
-            return names[0]
+            return names[0]  # works whether or not the model takes "required"
+        if info.tool_choice_required is None:
+            return tool_choice  # unknown: sent as given, never refused
         msg = (
             f"tool_choice={tool_choice!r} asks the model to call one of several "
             f"tools, but {model!r} does not accept DashScope's tool_choice "
             f"'required'. Bind a single tool, name the tool to call "
             f"(tool_choice='<name>', one of {', '.join(names)}), or use "
             "tool_choice='auto'."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
     raise ValueError(_unknown_tool(tool_choice, names))
@@ -332,6 +343,8 @@ def thinking_off_for(
             "a model thinks. Use a hybrid model (e.g. 'qwen-plus' or "
             "'qwen3.7-plus', whose thinking can be turned off) or let the model "
             "choose (tool_choice='auto')."
+            " If the catalogue is out of date for this model, pass "
+            "validate_model=False."
         )
         raise ValueError(msg)
     if explicit is True:
@@ -420,11 +433,12 @@ def check_request(
     tool_choice = payload.get("tool_choice")
     if info is None or not is_forced(tool_choice):
         return
-    if tool_choice == "required" and not info.tool_choice_required:
+    if tool_choice == "required" and info.tool_choice_required is False:
         msg = (
             f"{model!r} does not accept tool_choice='required'. Use "
             "bind_tools(tools, tool_choice='any') with a single tool, name the "
-            "tool to call, or use tool_choice='auto'."
+            "tool to call, or use tool_choice='auto'. If the catalogue is out of "
+            "date for this model, pass validate_model=False."
         )
         raise ValueError(msg)
     refuse_while_thinking(

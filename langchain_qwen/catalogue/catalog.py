@@ -292,12 +292,16 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
     from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
     for family in retired_families():
-        if model.startswith(family.prefixes):
+        if family.covers(model):
+            instead = (
+                f"Use {family.successor!r} instead"
+                if family.successor
+                else "Pick a current model (see langchain_qwen.list_models())"
+            )
             raise ValueError(
                 f"Model {model!r} belongs to a family DashScope retired on "
-                f"{family.date} (Source: {family.source}.) Pick a current model "
-                "(see langchain_qwen.list_models()), or pass validate_model=False "
-                "if your account still has it."
+                f"{family.date} (Source: {family.source}.) {instead}, or pass "
+                "validate_model=False if your account still has it."
             )
     why = _names.problem(model, _grammar(), catalog)
     if why is not None:
@@ -426,7 +430,7 @@ def models_with(
     candidates = [
         info
         for info in _catalog().values()
-        if getattr(info, capability)
+        if getattr(info, capability) is True
         and (region is None or region in info.regions)
         and info.status(region) != "retired"
         and info is not like

@@ -59,6 +59,22 @@ SCHEMA_VERSION = 2
 # The fields every entry must carry, with the JSON types they must have. Listing
 # them here (rather than trusting the file) turns a hand-edit mistake into a
 # clear error on first use instead of a wrong answer later.
+CAPABILITIES: tuple[str, ...] = (
+    "tools",
+    "tool_choice_required",
+    "image_inputs",
+    "video_inputs",
+    "audio_inputs",
+    "thinking_budget",
+    "preserve_thinking",
+    "json_object",
+    "json_schema",
+    "n_gt_1",
+    "partial",
+)
+"""What a model can do: `true`, `false` (a documented no, cited in the entry's
+`source`) or `null` (unknown). Only `false` is refused; unknown is let through."""
+
 _BOOL_FIELDS = (
     "tools",
     "tool_choice_required",
@@ -81,7 +97,9 @@ _REQUIRED_FIELDS = frozenset(
     (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
 )
 # Fields an entry may leave out; each has the default of its `ModelInfo` field.
-_OPTIONAL_FIELDS = frozenset(("reasoning_effort", "release_date", "lifecycle"))
+_OPTIONAL_FIELDS = frozenset(
+    ("reasoning_effort", "release_date", "lifecycle", "max_output_tokens_thinking")
+)
 _TOP_LEVEL = frozenset(
     (
         "schema_version",
@@ -114,7 +132,8 @@ class ModelInfo:
         dated: Whether dated snapshots `<name>-YYYY-MM-DD` exist (for a `-us`
             alias: `<base>-YYYY-MM-DD-us`).
         legacy: Whether short snapshot aliases `<name>-MMDD` exist.
-        tools: Whether the model supports function calling.
+        tools: Whether the model supports function calling. This and the
+            other capabilities (`CAPABILITIES`) are `None` when unknown.
         tool_choice_required: Whether it accepts `tool_choice: "required"`.
         image_inputs: Whether it accepts images.
         video_inputs: Whether it accepts video (frames or files).
@@ -130,7 +149,10 @@ class ModelInfo:
         n_gt_1: Whether `n` may be 2 to 4.
         partial: Whether prefix continuation (`partial: true`) is supported.
         context_window: The context window in tokens, if known.
-        max_output_tokens: The output limit in tokens, if known.
+        max_output_tokens: The output limit in tokens, if known (of a call
+            without thinking, where the two differ).
+        max_output_tokens_thinking: The output limit of a thinking call
+            (reasoning and answer), where the sources give one.
         source: A short citation of the facts above.
         date: The date (YYYY-MM-DD) at which the cited sources were current.
         reasoning_effort_levels: The `reasoning_effort` values the model takes
@@ -147,24 +169,25 @@ class ModelInfo:
     latest: bool
     dated: bool
     legacy: bool
-    tools: bool
-    tool_choice_required: bool
-    image_inputs: bool
-    video_inputs: bool
-    audio_inputs: bool
+    tools: bool | None
+    tool_choice_required: bool | None
+    image_inputs: bool | None
+    video_inputs: bool | None
+    audio_inputs: bool | None
     thinking: Thinking
-    thinking_budget: bool
-    preserve_thinking: bool
+    thinking_budget: bool | None
+    preserve_thinking: bool | None
     stream_only: bool
     thinking_requires_stream: bool
-    json_object: bool
-    json_schema: bool
-    n_gt_1: bool
-    partial: bool
+    json_object: bool | None
+    json_schema: bool | None
+    n_gt_1: bool | None
+    partial: bool | None
     context_window: int | None
     max_output_tokens: int | None
     source: str
     date: str
+    max_output_tokens_thinking: int | None = None
     reasoning_effort_levels: tuple[str, ...] = ()
     reasoning_effort_default: str | None = None
     release_date: str | None = None
@@ -198,7 +221,7 @@ class ModelInfo:
             ("video", self.video_inputs),
             ("audio", self.audio_inputs),
         )
-        return ("text", *(kind for kind, on in kinds if on))
+        return ("text", *(kind for kind, on in kinds if on is True))
 
     @property
     def thinking_default(self) -> bool:
@@ -244,13 +267,15 @@ def _entry_from_json(
     if unknown:
         raise _fail(where, f"unknown fields {sorted(unknown)}")
     for key in _BOOL_FIELDS:
-        if not isinstance(raw[key], bool):
-            raise _fail(where, f"{key!r} must be true or false")
+        value = raw[key]
+        if not isinstance(value, bool) and not (value is None and key in CAPABILITIES):
+            what = "true, false or null" if key in CAPABILITIES else "true or false"
+            raise _fail(where, f"{key!r} must be {what}")
     for key in _STR_FIELDS:
         if not isinstance(raw[key], str) or not raw[key]:
             raise _fail(where, f"{key!r} must be a non-empty string")
-    for key in _OPTIONAL_INT_FIELDS:
-        value = raw[key]
+    for key in (*_OPTIONAL_INT_FIELDS, "max_output_tokens_thinking"):
+        value = raw.get(key)
         # bool is a subclass of int: reject it explicitly.
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value <= 0
@@ -310,6 +335,7 @@ def _entry_from_json(
         partial=raw["partial"],
         context_window=raw["context_window"],
         max_output_tokens=raw["max_output_tokens"],
+        max_output_tokens_thinking=raw.get("max_output_tokens_thinking"),
         source=raw["source"],
         date=_share(pool, raw["date"]),
         reasoning_effort_levels=_share(pool, levels),
@@ -423,39 +449,84 @@ def _grammar_parts(data: Any) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(raw["heads"]), frozenset(raw["words"])
 
 
+_SNAPSHOT_TAIL = re.compile(r"latest|\d{4}-\d{2}-\d{2}|\d{4}")
+
+
 @dataclass(frozen=True)
 class RetiredFamily:
-    """Whole families DashScope retired, named by id prefix (no entry each).
+    """Whole families DashScope retired, by the ids they named (no entry each).
+
+    Only the ids named are covered, so that a later generation of a family
+    (a new `qwen-audio-...` model, say) is not refused with the old one.
 
     Attributes:
-        prefixes: Id prefixes of the family, e.g. `"qwen2-"`.
+        prefixes: Prefixes of versioned generations, e.g. `"qwen2-"`: every id
+            of that generation (a later one has another version, `qwen2.5-`).
+        ids: Retired ids of unversioned families, e.g. `"qwen-audio-turbo"`,
+            with their snapshots (`-latest`, `-YYYY-MM-DD`, `-MMDD`).
         date: The retirement date (YYYY-MM-DD).
         source: A short citation.
+        successor: The model to use instead, where the source names one.
     """
 
     prefixes: tuple[str, ...]
+    ids: tuple[str, ...]
     date: str
     source: str
+    successor: str | None = None
+
+    def covers(self, model: str) -> bool:
+        """Whether `model` is one of the ids this retirement names.
+
+        Args:
+            model: A model name the catalogue does not list.
+
+        Returns:
+            `True` for a named id, one of its snapshots, or an id of a retired
+            versioned generation.
+        """
+        if model.startswith(self.prefixes):
+            return True
+        return any(
+            model == name
+            or (
+                model.startswith(name + "-")
+                and _SNAPSHOT_TAIL.fullmatch(model[len(name) + 1 :]) is not None
+            )
+            for name in self.ids
+        )
 
 
 def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily, ...]:
     raw = data.get("retired_families", [])
     families = []
     for i, item in enumerate(raw if isinstance(raw, list) else [None]):
+        lists = [
+            item.get(key, []) if isinstance(item, dict) else None
+            for key in ("prefixes", "ids")
+        ]
         if (
             not isinstance(item, dict)
-            or set(item) != {"prefixes", "date", "source"}
-            or not isinstance(item["prefixes"], list)
-            or not item["prefixes"]
-            or not all(isinstance(p, str) and p for p in item["prefixes"])
+            or not set(item) <= {"prefixes", "ids", "date", "source", "successor"}
+            or not isinstance(item.get("successor", ""), str)
+            or not all(isinstance(v, list) for v in lists)
+            or not any(lists)
+            or not all(isinstance(p, str) and p for v in lists for p in v)  # type: ignore[union-attr]
             or not is_iso_date(item["date"])
             or not isinstance(item["source"], str)
         ):
             raise _fail(
                 f"retired_families[{i}]",
-                "must be {prefixes: [non-empty strings], date: YYYY-MM-DD, source}",
+                "must be {prefixes and/or ids: [non-empty strings], date: "
+                "YYYY-MM-DD, source}",
             )
         families.append(
-            RetiredFamily(tuple(item["prefixes"]), item["date"], item["source"])
+            RetiredFamily(
+                tuple(item.get("prefixes", [])),
+                tuple(item.get("ids", [])),
+                item["date"],
+                item["source"],
+                item.get("successor"),
+            )
         )
     return tuple(families)

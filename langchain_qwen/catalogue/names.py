@@ -1,16 +1,17 @@
 """The unknown-name policy: a typo, or a model newer than the catalogue?
 
-DashScope ships models every month, so a name the catalogue does not list is not
-automatically wrong. A name is let through (with one warning, see `catalog`)
-when it is spelled the way DashScope spells ids: a family head (`qwen3.9`,
-`deepseek`, `glm`, `kimi`, ... from the data's `name_grammar`), then hyphenated
-parts that are each a known word (`max`, `flash`, `instruct`, ...), a size
-(`27b`, `a3b`, `2.4t`), a vendor version (`v5`, `k4`, `6`) or a real date
-(`2026-12-01`, `0902`, `2507`). Everything else is refused with suggestions:
-a misspelt word (`plsu`), a date that does not exist (`2025-02-30`), and any
-name within two letter edits of a known name whose numbers are the same
-(`qwen3-maxx`); names that differ from a known one only in numbers
-(`qwen3.9-flash`, `qwen5-max`) are new versions, not typos.
+DashScope ships models every month, with words nobody can list in advance
+(`-pro`, `-code`, a new product name), so a name the catalogue does not list is
+not automatically wrong. A name is refused as a typo only when it shows one:
+upper case, characters or empty parts ids never have, a date that does not
+exist (`2025-02-30`, `-1345`), a family head DashScope does not serve (`gpt`,
+or `deepsek`, close to `deepseek`), a word used twice, a word one or two
+letters from a word ids use (`flsh`, `thinkng`; a longer or shorter form such
+as `code` beside `coder` is a new word, not a typo), or the whole name one or
+two letters from a known name with the same numbers (`qwen-plsu`,
+`qwen3-maxx`; `qwen3.9-flash` and `qwen5-max` differ only in numbers: new
+versions). Everything else is let through with one warning (see `catalog`),
+and so are vendor-prefixed ids (`vanchin/deepseek-v4-pro`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _QWEN_HEAD = re.compile(r"^(?P<head>qwen)(?:\d+(?:\.\d+)?)?$")
 _SIZE = re.compile(r"^(?:\d+(?:\.\d+)?[bkmt]|a\d+(?:\.\d+)?b)$")
 _FOUR_DIGITS = re.compile(r"^\d{4}$")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)*")
+# `vendor/model`: DashScope serves some third-party deployments so.
+_VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*")
 # The version part each third-party head takes next: deepseek-v4 / -r1,
 # glm-5.1, kimi-k3.
 _VENDOR_VERSION = {
@@ -57,20 +60,49 @@ def _four_digits_ok(token: str) -> bool:
 
 
 def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, cut short once it exceeds `limit`."""
+    """Edit distance (two swapped letters count as one edit), capped at `limit + 1`."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            cost = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)
             )
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if min(current) > limit:
             return limit + 1
-        previous = current
-    return previous[-1]
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def misspelt(token: str, words: Iterable[str]) -> str | None:
+    """The known word `token` looks like a misspelling of, if any.
+
+    A longer or shorter form of a known word (`code` and `coder`, `maxx` and
+    `max`) is a word of its own; so is anything more than one letter (two for
+    words of five letters or more) from every known word.
+
+    Args:
+        token: A part of an unknown name, not itself a known word.
+        words: The words DashScope ids use.
+
+    Returns:
+        The closest known word within reach, or `None`.
+    """
+    best: tuple[int, str] | None = None
+    for word in words:
+        if token.startswith(word) or word.startswith(token):
+            continue
+        limit = 1 if len(word) <= 4 else 2
+        d = _distance(token, word, limit)
+        if d <= limit and (best is None or (d, word) < best):
+            best = (d, word)
+    return best[1] if best else None
 
 
 def words_of(names: Iterable[str], heads: Iterable[str]) -> frozenset[str]:
@@ -155,6 +187,10 @@ def problem(model: str, grammar: Grammar, known: Iterable[str]) -> str | None:
     """
     if model != model.lower():
         return "DashScope model ids are lower case"
+    if "/" in model:
+        if _VENDOR_ID.fullmatch(model):
+            return None  # a vendor's deployment: its names are the vendor's
+        return "a vendor-prefixed id has the form 'vendor/model'"
     if not re.fullmatch(r"[a-z0-9.-]+", model) or "--" in model:
         return "it has characters DashScope ids do not use"
     date = _DATE.search(model)
@@ -192,15 +228,18 @@ def problem(model: str, grammar: Grammar, known: Iterable[str]) -> str | None:
             if not _four_digits_ok(token):
                 return f"-{token} is not a real MMDD date"
             continue
-        if token not in grammar.words:
-            return f"{token!r} is not a word DashScope ids use"
-        if token in seen:
+        if token in seen and token.isalpha():
             return f"{token!r} appears twice"
         seen.add(token)
+        if token in grammar.words or not token.isalpha():
+            continue
+        close = misspelt(token, grammar.words)
+        if close is not None:
+            return f"{token!r} looks like a misspelling of {close!r}"
     close = near_miss(model, known)
     if close is not None:
         return f"it is one or two letters away from {close!r}"
     return None
 
 
-__all__ = ["Grammar", "near_miss", "problem", "words_of"]
+__all__ = ["Grammar", "misspelt", "near_miss", "problem", "words_of"]

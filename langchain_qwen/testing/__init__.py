@@ -61,6 +61,7 @@ from langchain_qwen.testing._server import (
     Route,
     When,
 )
+from langchain_qwen.testing.audio import audio_chunks, audio_completion
 from langchain_qwen.testing.completions import (
     completion_body,
     completion_chunks,
@@ -112,6 +113,8 @@ __all__ = [
     "Reply",
     "Route",
     "When",
+    "audio_chunks",
+    "audio_completion",
     "batches_of",
     "completion_body",
     "completion_chunks",

@@ -123,6 +123,7 @@ def completion_body(
     finish_reason: str | None = None,
     request_id: str | None = None,
     prompt_tokens: int = 0,
+    encrypted_content: str | None = None,
 ) -> dict[str, Any]:
     """A non-streaming DashScope body, keys in the order DashScope sends them.
 
@@ -137,6 +138,9 @@ def completion_body(
         finish_reason: Defaults to `"tool_calls"` with tool calls, else `"stop"`.
         request_id: The id behind `"chatcmpl-<id>"`; a fresh UUID when `None`.
         prompt_tokens: `usage.prompt_tokens` when `usage` does not give it.
+        encrypted_content: The reasoning ciphertext (`message.encrypted_content`)
+            of a `thinking_display="summarized"` answer; `reasoning` is then
+            the summary.
 
     Returns:
         The body.
@@ -145,6 +149,8 @@ def completion_body(
     message: dict[str, Any] = {"content": text}
     if reasoning is not None:
         message["reasoning_content"] = reasoning
+    if encrypted_content is not None:
+        message["encrypted_content"] = encrypted_content
     message["role"] = "assistant"
     if calls:
         message["tool_calls"] = [
@@ -192,6 +198,7 @@ def completion_chunks(
     include_usage: bool = True,
     request_id: str | None = None,
     prompt_tokens: int = 0,
+    encrypted_content: str | None = None,
 ) -> list[dict[str, Any]]:
     """The chunks of a DashScope stream, shaped and ordered like the recordings.
 
@@ -215,6 +222,10 @@ def completion_chunks(
         include_usage: Append the usage-only chunk.
         request_id: The id behind `"chatcmpl-<id>"`; a fresh UUID when `None`.
         prompt_tokens: `usage.prompt_tokens` when `usage` does not give it.
+        encrypted_content: The reasoning ciphertext, sent in
+            `chunk_size * 8`-character `encrypted_content` deltas right after
+            the reasoning. Where DashScope puts it in a stream is not
+            documented: this placement is a guess that clients must not rely on.
 
     Returns:
         The chunks, as dicts.
@@ -255,8 +266,12 @@ def completion_chunks(
         opener({"content": None, "role": "assistant", "reasoning_content": ""})
         for part in _chunks_of(reasoning, chunk_size):
             delta({"content": None, "reasoning_content": part})
+    elif encrypted_content is not None:
+        opener({"content": None, "role": "assistant"})
     elif text or not calls:
         opener({"content": "", "role": "assistant"})
+    for part in _chunks_of(encrypted_content or "", chunk_size * 8):
+        delta({"content": None, "encrypted_content": part})
     for part in _chunks_of(text, chunk_size):
         d: dict[str, Any] = {"content": part}
         if reasoning is not None:
@@ -378,6 +393,7 @@ def text_completion(
     tool_calls: list[dict[str, Any]] | None = None,
     finish_reason: str | None = None,
     delay: float = 0.0,
+    encrypted_content: str | None = None,
 ) -> Reply:
     """A DashScope answer that adapts to the request it answers.
 
@@ -397,6 +413,9 @@ def text_completion(
             `{"name", "args" | "arguments", "id"?}`.
         finish_reason: Defaults to `"tool_calls"` with tool calls, else `"stop"`.
         delay: Seconds to wait before sending the response.
+        encrypted_content: The reasoning ciphertext of a
+            `thinking_display="summarized"` answer (see `completion_chunks`
+            for where a stream carries it).
 
     Returns:
         The reply.
@@ -417,6 +436,7 @@ def text_completion(
             "finish_reason": finish_reason,
             "request_id": request_id,
             "prompt_tokens": _prompt_tokens(request),
+            "encrypted_content": encrypted_content,
         }
         if stream if stream is not None else _wants_stream(request):
             chunks = completion_chunks(

@@ -138,7 +138,7 @@ def test_cli_prints_the_live_table_and_saves(tmp_path: Path) -> None:
 def test_saved_listing_lets_a_listed_odd_name_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    odd = "qwen-omni-realtime-beta"  # refused by the grammar ('realtime')
+    odd = "qwen-omni-turbo-realtime-realtime"  # refused: a word used twice
     with DashScopeServer() as server:
         server.model_ids = [odd]  # type: ignore[attr-defined]
         saved_listings.save_listing(
@@ -201,7 +201,7 @@ def test_catalog_diff_reports_both_sides(
     assert script.main([str(path)]) == 1
     text = capsys.readouterr().out
     assert "- qwen5-max  (accepted with a warning)" in text
-    assert "- qwen-plsu  (refused: 'plsu' is not a word DashScope ids use)" in text
+    assert "- qwen-plsu  (refused: 'plsu' looks like a misspelling of 'plus')" in text
     assert "## Listed, but retired in the catalogue (1)\n- qwq-plus" in text
     missing = text.split("## In the catalogue for this region, not listed")[1]
     assert "- qwen3.8-max" in missing

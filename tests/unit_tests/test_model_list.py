@@ -73,7 +73,7 @@ def test_a_raw_models_answer_reads_too(tmp_path: Path) -> None:
 
 def test_listing_is_trusted_only_when_opted_in(monkeypatch: pytest.MonkeyPatch) -> None:
     # A listed id that the grammar would refuse: only the listing can admit it.
-    odd = "qwen-realtime-beta"
+    odd = "qwen-vl-doc"  # two letters from qwen-vl-ocr: a typo to the policy
     with pytest.raises(ValueError, match="Unknown Qwen model"):
         check_model(odd, "singapore")
     saved_listings.save_listing(_listing("singapore", ["qwen-plus", odd]))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from langchain_qwen import ChatQwen
-from langchain_qwen.catalogue import catalog, lifecycle
+from langchain_qwen.catalogue import catalog, lifecycle, names
 from langchain_qwen.catalogue.catalog import (
     DeprecatedModelWarning,
     UnknownModelWarning,
@@ -52,6 +52,16 @@ NEWER = [
     "glm-5.1",
     "kimi-k4",
     "kimi-k2.5-thinking",
+    # New words no list knew (issue 19): third-party tiers, a new product word,
+    # a new generation of a family whose older ids were retired, vendor ids.
+    "deepseek-v4-pro",
+    "kimi-k3-code",
+    "glm-5-code",
+    "qwen3-livetranslate-flash",
+    "qwen-deepresearch",
+    "qwen-audio-asr-flash",
+    "qwen-audio-3-turbo",
+    "vanchin/deepseek-v4-pro",
 ]
 
 # Typos: refused, with the name to use where one is close.
@@ -107,8 +117,10 @@ def test_a_typo_is_refused_with_suggestions(name: str, suggestion: str) -> None:
 def test_the_reason_for_refusing_is_given() -> None:
     with pytest.raises(ValueError, match="2025-02-30 is not a real date"):
         check_model("qwen-plus-2025-02-30", "singapore")
-    with pytest.raises(ValueError, match="'plsu' is not a word"):
+    with pytest.raises(ValueError, match="'plsu' looks like a misspelling of 'plus'"):
         check_model("qwen-plsu", "singapore")
+    with pytest.raises(ValueError, match="'flsh' looks like a misspelling of 'flash'"):
+        check_model("qwen3.9-flsh", "singapore")
     with pytest.raises(ValueError, match="lower case"):
         check_model("Qwen-Plus", "singapore")
     with pytest.raises(ValueError, match="'gpt' does not start"):
@@ -169,7 +181,15 @@ def test_retired_model_stays_usable_with_the_escape_hatches() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["qwen2-7b-instruct", "qwen1.5-72b-chat", "qwen-audio-turbo"]
+    "name",
+    [
+        "qwen2-7b-instruct",
+        "qwen1.5-72b-chat",
+        "qwen-audio-turbo",
+        "qwen-audio-turbo-latest",
+        "qwen-audio-turbo-2024-12-04",
+        "qwen-audio-chat",
+    ],
 )
 def test_retired_families_fail_with_their_date(name: str) -> None:
     # Not catalogue entries, but whole families retired on 2026-03-30: refused
@@ -177,6 +197,33 @@ def test_retired_families_fail_with_their_date(name: str) -> None:
     with pytest.raises(ValueError, match="family DashScope retired on 2026-03-30"):
         ChatQwen(model=name, api_key=KEY)
     assert ChatQwen(model=name, api_key=KEY, validate_model=False).model_name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("Vanchin/deepseek-v4-pro", "lower case"),
+        ("vanchin/", "'vendor/model'"),
+        ("vanchin/deepseek/v4", "'vendor/model'"),
+        ("qwen3.8-max-thinkng", "misspelling of 'thinking'"),
+        ("deepsek-v4-pro", "'deepsek' does not start"),
+        ("qwen-pro-pro", "'pro' appears twice"),
+    ],
+)
+def test_typos_stay_refused_without_a_word_list(name: str, why: str) -> None:
+    with pytest.raises(ValueError, match="Unknown Qwen model") as err:
+        check_model(name, "singapore")
+    assert why in str(err.value)
+
+
+def test_a_longer_or_shorter_form_of_a_word_is_a_new_word() -> None:
+    words = frozenset({"coder", "max", "plus", "thinking", "flash"})
+    assert names.misspelt("code", words) is None
+    assert names.misspelt("maxx", words) is None
+    assert names.misspelt("pro", words) is None
+    assert names.misspelt("plsu", words) == "plus"
+    assert names.misspelt("flsh", words) == "flash"
+    assert names.misspelt("thinkng", words) == "thinking"
 
 
 def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
@@ -187,8 +234,9 @@ def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
 
 def test_third_party_reported_retirements_stay_usable() -> None:
     # On a reseller's list only (docs.apiyi.com/live/2026-10/bailian-models-offline.md,
-    # 3P, no Alibaba notice): active.
-    for name in ("qwen3-max", "qwen3-32b", "qvq-plus", "deepseek-v3.2"):
+    # 3P, no Alibaba notice): active. (deepseek-v3.2, once on that list too, was
+    # retired by Alibaba on 2026-07-09.)
+    for name in ("qwen3-max", "qwen3-32b", "qvq-plus"):
         info = lookup(name)
         assert info is not None, name
         assert info.status() == "active", name
@@ -240,7 +288,15 @@ def test_profile_status_and_new_keys() -> None:
     assert profile is not None
     assert profile["status"] == "active"
     assert profile["release_date"] == "2026-11-16"
-    assert profile["reasoning_effort_levels"] == ["low", "medium", "high", "xhigh"]
+    assert profile["reasoning_effort_levels"] == [
+        "none",
+        "minimal",
+        "low",
+        "medium",
+        "high",
+        "xhigh",
+    ]
+    assert profile["max_input_tokens"] == 991_808
     assert profile["reasoning_effort_default"] == "xhigh"
     assert profile["structured_output"] is True
     assert profile["open_weights"] is False

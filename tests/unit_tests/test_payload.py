@@ -115,6 +115,7 @@ def test_body_fields_list_is_complete() -> None:
         "thinking_budget",
         "preserve_thinking",
         "tool_stream",
+        "thinking_display",
     } == set(DASHSCOPE_BODY_FIELDS)
 
 
