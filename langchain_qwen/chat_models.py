@@ -78,6 +78,13 @@ _BUILDING: ContextVar[frozenset[str] | None] = ContextVar(
 _US_TIMEOUT = 600.0
 
 
+def _responses_reply() -> Any:
+    """The Responses API path (`_chat.responses_reply`), loaded on first use."""
+    from langchain_qwen._chat import responses_reply  # noqa: PLC0415
+
+    return responses_reply
+
+
 def _pop_first(values: dict[str, Any], *names: str) -> Any:
     """Pop every name from `values`; return the first one that was not `None`."""
     found = None
@@ -507,6 +514,9 @@ class ChatQwen(BaseChatOpenAI):
     enable_code_interpreter: bool | None = None
     """Let the model run code (only some thinking models)."""
 
+    session_cache: bool | None = None
+    """Responses API: send `x-dashscope-session-cache: enable` (docs/responses.md)."""
+
     # DashScope's name for it since April 2026, as `ChatOpenAI` accepts it too.
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
     """The output cap (answer plus reasoning), sent as `max_completion_tokens`."""
@@ -674,7 +684,11 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        if self._lean_client(kwargs, sync=True):
+        if self._responses_call(kwargs):
+            chunks = _responses_reply().stream(
+                self, messages, stop, run_manager, **kwargs
+            )
+        elif self._lean_client(kwargs, sync=True):
             chunks = self._lean_stream(messages, stop, run_manager, **kwargs)
         else:
             chunks = super()._stream(
@@ -711,7 +725,11 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        if self._lean_client(kwargs, sync=False):
+        if self._responses_call(kwargs):
+            chunks = _responses_reply().astream(
+                self, messages, stop, run_manager, **kwargs
+            )
+        elif self._lean_client(kwargs, sync=False):
             chunks = self._lean_astream(messages, stop, run_manager, **kwargs)
         else:
             chunks = super()._astream(
@@ -800,9 +818,37 @@ class ChatQwen(BaseChatOpenAI):
             fields.pop(name, None)
         return {**params, **fields}
 
-    def _use_responses_api(self, payload: dict) -> bool:
-        # DashScope's compatible mode is Chat Completions; never route elsewhere.
-        return False
+    def _responses_call(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether this call goes to DashScope's `/responses` (see docs/responses.md).
+
+        langchain-openai's own rule (`use_responses_api`, `output_version=
+        "responses/v1"`, `reasoning`, `include`, `use_previous_response_id`,
+        a bound built-in tool, ...), asked as `ChatOpenAI` asks it.
+        """
+        return self._use_responses_api({**self.model_kwargs, **kwargs})
+
+    def retrieve_response(self, response_id: str) -> AIMessage:
+        """Read a response stored with `store=True` (Responses API), by its id.
+
+        Args:
+            response_id: The id (`resp_...` or a bare UUID), e.g. an earlier
+                answer's `response_metadata["id"]`.
+
+        Returns:
+            The message, as `invoke` would have returned it.
+        """
+        return _responses_reply().retrieve(self, response_id)
+
+    async def aretrieve_response(self, response_id: str) -> AIMessage:
+        """Async `retrieve_response`.
+
+        Args:
+            response_id: The id (`resp_...` or a bare UUID).
+
+        Returns:
+            The message, as `ainvoke` would have returned it.
+        """
+        return await _responses_reply().aretrieve(self, response_id)
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any
@@ -823,6 +869,18 @@ class ChatQwen(BaseChatOpenAI):
             check_model_name(model)
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
+        if self._responses_call(kwargs):
+            from langchain_qwen._chat import responses  # noqa: PLC0415
+
+            return responses.build_payload(
+                self, input_, stop, kwargs, super()._get_request_payload
+            )
+        if kwargs.pop("session_cache", None) or self.session_cache:
+            msg = (
+                "session_cache is a Responses API option: pass "
+                "use_responses_api=True (or drop session_cache)."
+            )
+            raise ValueError(msg)
         # `_generate`/`_stream` pass a message list; convert anything else once.
         messages = multimodal.standard_media_blocks(
             input_
@@ -866,6 +924,8 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._responses_call(kwargs):
+            return _responses_reply().generate(self, messages, stop, **kwargs)
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
                 if self._lean_client(kwargs, sync=True):
@@ -888,6 +948,8 @@ class ChatQwen(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._responses_call(kwargs):
+            return await _responses_reply().agenerate(self, messages, stop, **kwargs)
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
                 if self._lean_client(kwargs, sync=False):
@@ -1003,6 +1065,25 @@ class ChatQwen(BaseChatOpenAI):
         Raises:
             ValueError: Where DashScope would reject the request (see above).
         """
+        from langchain_qwen._chat import responses  # noqa: PLC0415
+
+        if any(responses.is_builtin_tool(t) for t in tools):
+            # DashScope's built-in tools (Responses API) are bound as given.
+            return responses.bind_builtin_tools(
+                self,
+                tools,
+                lambda rest: self.bind_tools(
+                    rest,
+                    tool_choice=tool_choice,
+                    strict=strict,
+                    parallel_tool_calls=parallel_tool_calls,
+                    response_format=response_format,
+                    **kwargs,
+                ),
+                tool_choice=tool_choice,
+                parallel_tool_calls=parallel_tool_calls,
+                **kwargs,
+            )
         from langchain_qwen._chat import structured  # noqa: PLC0415
         from langchain_qwen._chat import tools as tool_rules  # noqa: PLC0415
         from langchain_qwen._chat.answer_turn import answer_or_force  # noqa: PLC0415

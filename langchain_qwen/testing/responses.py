@@ -317,7 +317,6 @@ def mcp_call_item(
         "name": name,
         "arguments": json.dumps(arguments, ensure_ascii=False),
         "output": output,
-        "error": None,
     }
 
 
