@@ -453,6 +453,22 @@ class ChatQwen(BaseChatOpenAI):
         model.profile["max_input_tokens"]
         ```
 
+    Responses API:
+        `use_responses_api=True` (or any form langchain-openai accepts:
+        `output_version="responses/v1"`, `reasoning=`, `include=`,
+        `use_previous_response_id=True`, binding a built-in tool) sends calls
+        to DashScope's `/responses`, for its built-in tools (`web_search`,
+        `web_extractor`, `code_interpreter`, `web_search_image`,
+        `image_search`, `file_search`, `mcp`), server-side conversations and
+        the session cache (`session_cache=True`). Every output item is kept
+        in `content`; `response_metadata["x_tools"]` counts billed tool
+        calls. See docs/responses.md.
+
+        ```python
+        model = ChatQwen(model="qwen3.7-plus", use_responses_api=True)
+        msg = model.bind_tools([{"type": "web_search"}]).invoke("Qwen news?")
+        ```
+
     Errors:
         Failed calls raise the `openai` class you would catch for `ChatOpenAI`,
         which is also a `langchain_qwen.QwenError` with DashScope's `code`,

@@ -264,7 +264,14 @@ def bind_builtin_tools(
     rest = [t for t in tools if not is_builtin_tool(t)]
     if rest:
         bound = bind_rest(rest)
-        converted = iter(getattr(bound, "kwargs", {}).get("tools", []))
+        if not isinstance(getattr(bound, "kwargs", None), dict):
+            # e.g. an agent's answer turn (two bindings): no single place.
+            msg = (
+                "DashScope's built-in tools cannot be bound in this call: bind "
+                "them with bind_tools(...) on their own, then use the result."
+            )
+            raise ValueError(msg)
+        converted = iter(bound.kwargs.get("tools", []))
         merged = [dict(t) if is_builtin_tool(t) else next(converted) for t in tools]
         return bound.bind(tools=merged)
     extra: dict[str, Any] = {}
