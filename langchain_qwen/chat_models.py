@@ -1226,6 +1226,10 @@ class ChatQwen(BaseChatOpenAI):
         model = kwargs.get("model") or self.model_name
         info = self._rules_info(model)
         chosen = method or structured.default_method(info)
+        if method is None and self._responses_call(kwargs):
+            # DashScope's Responses API: function tools are documented,
+            # `text.format` is not (see docs/responses.md).
+            chosen = "function_calling"
         structured.check_method(chosen, model=model, info=info, region=self.region)
         thinking_off = structured.structured_thinking_kwargs(
             chosen,

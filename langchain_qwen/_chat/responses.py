@@ -372,6 +372,22 @@ def check_tools(
         raise ValueError(msg)
 
 
+def _check_text_format(payload: Mapping[str, Any], *, info: ModelInfo | None) -> None:
+    text = payload.get("text")
+    fmt = text.get("format") if isinstance(text, Mapping) else None
+    kind = fmt.get("type") if isinstance(fmt, Mapping) else None
+    fact = facts()["structured_output"]
+    if payload.get("text_format") is not None:
+        kind = "json_schema"
+    if info is None or fact.get(str(kind)) != "ignored":
+        return
+    msg = (
+        f"Structured output with {kind} on DashScope's Responses API: "
+        f"{fact['why']} ({fact['source']}). Instead: {fact['fix']}."
+    )
+    raise ValueError(msg)
+
+
 def keep_documented_input(items: list[Any]) -> list[Any]:
     """The input items DashScope documents, from langchain-openai's history.
 
@@ -437,6 +453,7 @@ def finish_payload(
     if extra:
         out["extra_body"] = extra
     check_tools(out, info=info, thinking=extra.get("enable_thinking"))
+    _check_text_format(out, info=info)
     if isinstance(out.get("input"), list):
         out["input"] = keep_documented_input(out["input"])
         reasoning = out.get("reasoning")

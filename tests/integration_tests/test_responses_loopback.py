@@ -538,24 +538,45 @@ async def test_function_tool_loop(server: DashScopeServer, mode: str) -> None:
     }
 
 
-@pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
-def test_structured_output(server: DashScopeServer, method: str) -> None:
+@pytest.mark.parametrize("method", [None, "function_calling", "json_mode"])
+@pytest.mark.parametrize("mode", ["invoke", "stream"])
+def test_structured_output(
+    server: DashScopeServer, method: str | None, mode: str
+) -> None:
     answer = {"city": "Hangzhou", "celsius": 22}
-    if method == "function_calling":
-        turn = ResponseTurn([function_call_item("Weather", answer)])
-    else:
+    if method == "json_mode":
         turn = ResponseTurn([message_item(json.dumps(answer))])
+    else:
+        turn = ResponseTurn([function_call_item("Weather", answer)])
     responses_of(server).queue(turn)
-    model = _model(server, model="qwen-plus")
-    result = model.with_structured_output(Weather, method=method).invoke(
-        "Weather in Hangzhou, as JSON"
+    model = _model(server, model="qwen3.7-plus")
+    structured = model.with_structured_output(Weather, method=method)  # type: ignore[arg-type]
+    prompt = "Weather in Hangzhou, as JSON"
+    result = (
+        structured.invoke(prompt)
+        if mode == "invoke"
+        else list(structured.stream(prompt))[-1]
     )
     assert result == Weather(city="Hangzhou", celsius=22)
     body = server.requests[-1].body
     assert server.requests[-1].path == RESPONSES
-    if method == "json_schema":
-        assert body["text"]["format"]["type"] == "json_schema"
-    elif method == "json_mode":
+    # Thinking off for the structured runnable, as on Chat Completions.
+    assert body["enable_thinking"] is False
+    if method == "json_mode":
         assert body["text"]["format"] == {"type": "json_object"}
-    else:
+    else:  # the default on this path: documented function tools
         assert body["tools"][0]["name"] == "Weather"
+
+
+def test_json_schema_is_refused_where_reported_ignored(server: DashScopeServer) -> None:
+    model = _model(server, model="qwen-plus")
+    with pytest.raises(ValueError, match="function_calling"):
+        model.with_structured_output(Weather, method="json_schema").invoke("x")
+    assert server.requests == []
+    responses_of(server).queue(
+        ResponseTurn([message_item('{"city": "Hangzhou", "celsius": 22}')])
+    )
+    anyway = _model(server, model="qwen-plus", validate_model=False)
+    result = anyway.with_structured_output(Weather, method="json_schema").invoke("x")
+    assert result == Weather(city="Hangzhou", celsius=22)
+    assert server.requests[-1].body["text"]["format"]["type"] == "json_schema"
