@@ -897,6 +897,10 @@ class ChatQwen(BaseChatOpenAI):
                 "use_responses_api=True (or drop session_cache)."
             )
             raise ValueError(msg)
+        if kwargs.get("tools"):
+            from langchain_qwen._chat import responses  # noqa: PLC0415
+
+            responses.check_no_builtin_tools(kwargs["tools"])
         # `_generate`/`_stream` pass a message list; convert anything else once.
         messages = multimodal.standard_media_blocks(
             input_

@@ -234,6 +234,26 @@ def is_builtin_tool(tool: Any) -> bool:
     return isinstance(tool, Mapping) and tool.get("type") in facts()["builtin_tools"]
 
 
+def check_no_builtin_tools(tools: Sequence[Any]) -> None:
+    """Refuse DashScope's built-in tools on a Chat Completions request.
+
+    Args:
+        tools: The request's tools.
+
+    Raises:
+        ValueError: A built-in tool is bound while the call goes to Chat
+            Completions (`use_responses_api=False`).
+    """
+    builtins = [t["type"] for t in tools if is_builtin_tool(t)]
+    if builtins:
+        msg = (
+            f"DashScope's built-in tools ({', '.join(builtins)}) work on the "
+            "Responses API only, but this call goes to Chat Completions "
+            "(use_responses_api=False): drop use_responses_api=False, or the tools."
+        )
+        raise ValueError(msg)
+
+
 def bind_builtin_tools(
     llm: Any,
     tools: Sequence[Any],

@@ -136,6 +136,10 @@ def test_use_responses_api_false_stays_on_chat(server: DashScopeServer) -> None:
     model = _model(server, use_responses_api=False)
     model.invoke("hi")
     assert server.requests[-1].path == CHAT
+    # A built-in tool cannot go there: raised, never dropped or re-routed.
+    with pytest.raises(ValueError, match="Responses API only"):
+        model.bind_tools([{"type": "web_search"}]).invoke("news?")
+    assert len(server.requests) == 1
 
 
 # --------------------------------------------------------------------------
