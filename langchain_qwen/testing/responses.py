@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
-    _estimate_tokens,
     error_reply,
 )
 from langchain_qwen.testing._server import BUILTIN_ROUTES
+from langchain_qwen.testing.completions import _estimate_tokens
 
 if TYPE_CHECKING:
     from langchain_qwen.testing._server import DashScopeServer, Route
