@@ -93,10 +93,7 @@ from langchain_qwen.testing.schema_example import schema_example
 # Files and batches (their modules register their routes on import).
 from langchain_qwen.testing.files import FileStore, files_of  # isort: skip
 from langchain_qwen.testing.batches import BatchQueue, batches_of  # isort: skip
-from langchain_qwen.testing.responses import (  # isort: skip
-    RESPONSES_PATHS,
-    ResponseStore,
-    ResponseTurn,
+from langchain_qwen.testing.response_items import (
     code_interpreter_call_item,
     file_search_call_item,
     function_call_item,
@@ -104,10 +101,16 @@ from langchain_qwen.testing.responses import (  # isort: skip
     mcp_call_item,
     message_item,
     reasoning_item,
-    responses_of,
     web_extractor_call_item,
     web_search_call_item,
     web_search_image_call_item,
+)
+
+from langchain_qwen.testing.responses import (  # isort: skip
+    RESPONSES_PATHS,
+    ResponseStore,
+    ResponseTurn,
+    responses_of,
 )
 
 __all__ = [
