@@ -584,3 +584,24 @@ def test_json_schema_is_refused_where_reported_ignored(server: DashScopeServer) 
     result = anyway.with_structured_output(Weather, method="json_schema").invoke("x")
     assert result == Weather(city="Hangzhou", celsius=22)
     assert server.requests[-1].body["text"]["format"]["type"] == "json_schema"
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+async def test_stream_without_event_lines_reads_the_same(
+    server: DashScopeServer, mode: str
+) -> None:
+    # Whether DashScope names its events is not documented: data alone works.
+    turn = ResponseTurn([reasoning_item("Hmm."), message_item("Plain data lines.")])
+    events = stream_events(turn, response_body(turn, {"model": "m"}, "r-plain"))
+    responses_of(server).queue(
+        Reply(events=[json.dumps(d) for _, d in events], done=False)
+    )
+    message = await _call(_model(server), mode, "hi")
+    assert message.text == "Plain data lines."
+    assert message.response_metadata["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_include_response_headers(server: DashScopeServer, mode: str) -> None:
+    message = await _call(_model(server, include_response_headers=True), mode, "hi")
+    assert "x-request-id" in message.response_metadata["headers"]
