@@ -85,7 +85,7 @@ def test_facts_cover_every_builtin_tool_with_sources() -> None:
         "file_search",
         "mcp",
     }
-    assert data["retrieved"] == "2026-12-04"
+    assert data["date"] == "2026-12-04"
     for fact in data["unsupported_fields"].values():
         assert fact["source"]
     assert data["builtin_tools"]["file_search"]["source"]
