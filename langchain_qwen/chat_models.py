@@ -386,6 +386,22 @@ class ChatQwen(QwenChatBase):
         model.profile["max_input_tokens"]
         ```
 
+    Responses API:
+        `use_responses_api=True` (or any form langchain-openai accepts:
+        `output_version="responses/v1"`, `reasoning=`, `include=`,
+        `use_previous_response_id=True`, binding a built-in tool) sends calls
+        to DashScope's `/responses`, for its built-in tools (`web_search`,
+        `web_extractor`, `code_interpreter`, `web_search_image`,
+        `image_search`, `file_search`, `mcp`), server-side conversations and
+        the session cache (`session_cache=True`). Every output item is kept
+        in `content`; `response_metadata["x_tools"]` counts billed tool
+        calls. See docs/responses.md.
+
+        ```python
+        model = ChatQwen(model="qwen3.7-plus", use_responses_api=True)
+        msg = model.bind_tools([{"type": "web_search"}]).invoke("Qwen news?")
+        ```
+
     Errors:
         Failed calls raise the `openai` class you would catch for `ChatOpenAI`,
         which is also a `langchain_qwen.QwenError` with DashScope's `code`,
@@ -456,6 +472,9 @@ class ChatQwen(QwenChatBase):
     audio: dict[str, Any] | None = None
     """Speech settings of Omni models, e.g. `{"voice": "Tina", "format": "wav"}`."""
 
+    session_cache: bool | None = None
+    """Responses API: send `x-dashscope-session-cache: enable` (docs/responses.md)."""
+
     # DashScope's name for it since April 2026, as `ChatOpenAI` accepts it too.
     max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
     """The output cap (answer plus reasoning), sent as `max_completion_tokens`."""
@@ -494,9 +513,32 @@ class ChatQwen(QwenChatBase):
             )
         return cast("ModelProfile", profiles.model_profile(info, self.region))
 
-    def _use_responses_api(self, payload: dict) -> bool:
-        # DashScope's compatible mode is Chat Completions; never route elsewhere.
-        return False
+    def retrieve_response(self, response_id: str) -> AIMessage:
+        """Read a response stored with `store=True` (Responses API), by its id.
+
+        Args:
+            response_id: The id (`resp_...` or a bare UUID), e.g. an earlier
+                answer's `response_metadata["id"]`.
+
+        Returns:
+            The message, as `invoke` would have returned it.
+        """
+        from langchain_qwen._chat import responses_reply  # noqa: PLC0415
+
+        return responses_reply.retrieve(self, response_id)
+
+    async def aretrieve_response(self, response_id: str) -> AIMessage:
+        """Async `retrieve_response`.
+
+        Args:
+            response_id: The id (`resp_...` or a bare UUID).
+
+        Returns:
+            The message, as `ainvoke` would have returned it.
+        """
+        from langchain_qwen._chat import responses_reply  # noqa: PLC0415
+
+        return await responses_reply.aretrieve(self, response_id)
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any

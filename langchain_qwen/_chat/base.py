@@ -9,7 +9,9 @@ methods; this base class holds how a call is carried out:
 - each call: the lean transport or the parent's SDK path (`_chat.transport`),
   errors translated and streams guarded (`_dashscope.stream_guard`), answers of
   streaming-only models streamed under the hood (`_chat.stream_only`);
-- the request: the one pipeline (`_chat.pipeline`);
+- the request: the one pipeline (`_chat.pipeline`), or for DashScope's
+  Responses API langchain-openai's payload under DashScope's rules
+  (`_chat.responses`, `_chat.responses_reply`);
 - the reply: provider, reasoning and cache usage added (`_chat.reply`).
 """
 
@@ -83,6 +85,13 @@ _USER_CLIENTS = {
 _BUILDING: ContextVar[frozenset[str] | None] = ContextVar(
     "langchain_qwen_building", default=None
 )
+
+
+def _responses_reply() -> Any:
+    """The Responses API path (`_chat.responses_reply`), loaded on first use."""
+    from langchain_qwen._chat import responses_reply  # noqa: PLC0415
+
+    return responses_reply
 
 
 class QwenChatBase(BaseChatOpenAI):
@@ -204,7 +213,11 @@ class QwenChatBase(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        if self._lean_client(kwargs, sync=True):
+        if self._responses_call(kwargs):
+            chunks = _responses_reply().stream(
+                self, messages, stop, run_manager, **kwargs
+            )
+        elif self._lean_client(kwargs, sync=True):
             chunks = self._lean_stream(messages, stop, run_manager, **kwargs)
         else:
             chunks = super()._stream(
@@ -241,7 +254,11 @@ class QwenChatBase(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        if self._lean_client(kwargs, sync=False):
+        if self._responses_call(kwargs):
+            chunks = _responses_reply().astream(
+                self, messages, stop, run_manager, **kwargs
+            )
+        elif self._lean_client(kwargs, sync=False):
             chunks = self._lean_astream(messages, stop, run_manager, **kwargs)
         else:
             chunks = super()._astream(
@@ -271,6 +288,15 @@ class QwenChatBase(BaseChatOpenAI):
             )
 
         return _transport.astream(self, build, run_manager, parent)
+
+    def _responses_call(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether this call goes to DashScope's `/responses` (docs/responses.md).
+
+        langchain-openai's own rule (`use_responses_api`, `output_version=
+        "responses/v1"`, `reasoning`, `include`, `use_previous_response_id`,
+        a bound built-in tool, ...), asked as `ChatOpenAI` asks it.
+        """
+        return self._use_responses_api({**self.model_kwargs, **kwargs})
 
     def _lean_client(self, kwargs: Mapping[str, Any], *, sync: bool) -> bool:
         """Whether the lean transport may serve this call (see `_chat.transport`).
@@ -338,6 +364,22 @@ class QwenChatBase(BaseChatOpenAI):
             check_model_name(model)
         if model is not None and model != self.model_name and self._checks_catalogue():
             catalog.check_model(model, cast("str", self.region))
+        if self._responses_call(kwargs):
+            from langchain_qwen._chat import responses  # noqa: PLC0415
+
+            return responses.build_payload(
+                self, input_, stop, kwargs, super()._get_request_payload
+            )
+        if kwargs.pop("session_cache", None) or getattr(self, "session_cache", None):
+            msg = (
+                "session_cache is a Responses API option: pass "
+                "use_responses_api=True (or drop session_cache)."
+            )
+            raise ValueError(msg)
+        if kwargs.get("tools"):
+            from langchain_qwen._chat import responses  # noqa: PLC0415
+
+            responses.check_no_builtin_tools(kwargs["tools"])
         # `_generate`/`_stream` pass a message list; convert anything else once.
         messages = multimodal.standard_media_blocks(
             input_
@@ -393,6 +435,8 @@ class QwenChatBase(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._responses_call(kwargs):
+            return _responses_reply().generate(self, messages, stop, **kwargs)
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
                 if self._lean_client(kwargs, sync=True):
@@ -417,6 +461,8 @@ class QwenChatBase(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._responses_call(kwargs):
+            return await _responses_reply().agenerate(self, messages, stop, **kwargs)
         if not self._must_stream(messages, stop, **kwargs):
             with translating(partial(context_for, self, kwargs.get("model"))):
                 if self._lean_client(kwargs, sync=False):

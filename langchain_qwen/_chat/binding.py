@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from langchain_qwen._chat import structured
+from langchain_qwen._chat import responses, structured
 from langchain_qwen._chat import tools as tool_rules
 from langchain_qwen._chat.answer_turn import answer_or_force
 from langchain_qwen._chat.payload import check_model_name
@@ -49,6 +49,23 @@ def bind_tools(
     Returns:
         A runnable that calls the model with the tools.
     """
+    if any(responses.is_builtin_tool(t) for t in tools):
+        # DashScope's built-in tools (Responses API) are bound as given.
+        return responses.bind_builtin_tools(
+            llm,
+            tools,
+            lambda rest: llm.bind_tools(
+                rest,
+                tool_choice=tool_choice,
+                strict=strict,
+                parallel_tool_calls=parallel_tool_calls,
+                response_format=response_format,
+                **kwargs,
+            ),
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            **kwargs,
+        )
     model = kwargs.get("model") or llm.model_name
     info = llm._rules_info(model)
     names = tool_rules.tool_names([convert_to_openai_tool(t) for t in tools])
@@ -139,6 +156,10 @@ def with_structured_output(
     model = kwargs.get("model") or llm.model_name
     info = llm._rules_info(model)
     chosen = method or structured.default_method(info)
+    if method is None and llm._responses_call(kwargs):
+        # DashScope's Responses API: function tools are documented,
+        # `text.format` is not (see docs/responses.md).
+        chosen = "function_calling"
     structured.check_method(chosen, model=model, info=info, region=llm.region)
     thinking_off = structured.structured_thinking_kwargs(
         chosen,

@@ -8,7 +8,8 @@ switches those two objects to the subclasses below, which differ only in:
   (`_retry.retry_decision`); everything else keeps the SDK's policy and backoff;
 - error bodies are read before that decision, so that a streamed request's
   error code can be seen (the SDK reads them anyway before raising);
-- the SSE decoder: a stream whose body ends without `data: [DONE]` raises, as a
+- the SSE decoder: a stream whose body ends without `data: [DONE]` (a Responses
+  API stream: without its final `response.completed` event) raises, as a
   connection cut short would, instead of ending as if it were complete;
 - the request URL (`_prepare_url`) is joined once per path and base URL, not
   on every call, and a plain JSON POST is built without the SDK's round trip
@@ -22,8 +23,10 @@ Clients the user passed in are left alone.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -100,6 +103,70 @@ class _DoneRequiredDecoder:
             yield event
         msg = "the server closed the stream without data: [DONE]"
         raise StreamEndedWithoutDone(msg)
+
+
+# Responses API streams end with a final event, not `data: [DONE]`.
+_FINAL_RESPONSE_EVENTS = frozenset(
+    {"response.completed", "response.incomplete", "response.failed", "error"}
+)
+_FINAL_EVENT_STREAM: ContextVar[bool] = ContextVar(
+    "langchain_qwen_final_event_stream", default=False
+)
+
+
+@contextmanager
+def final_event_stream() -> Iterator[None]:
+    """Streams opened in this block end with a final Responses event, not [DONE].
+
+    Yields:
+        Nothing; the streams the block opens are checked for a final event.
+    """
+    token = _FINAL_EVENT_STREAM.set(True)
+    try:
+        yield
+    finally:
+        _FINAL_EVENT_STREAM.reset(token)
+
+
+def _event_type(event: Any) -> str | None:
+    if event.event:
+        return event.event
+    try:  # unnamed events: the type inside the data
+        data = json.loads(event.data)
+    except ValueError:
+        return None
+    return data.get("type") if isinstance(data, dict) else None
+
+
+class _FinalEventRequiredDecoder:
+    """Raise if a Responses stream's body ends before its final event."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def iter_bytes(self, iterator: Iterator[bytes]) -> Iterator[Any]:
+        last = None
+        for event in self._inner.iter_bytes(iterator):
+            last = _event_type(event)
+            yield event
+        if last not in _FINAL_RESPONSE_EVENTS:
+            msg = "the server closed the stream before response.completed"
+            raise StreamEndedWithoutDone(msg)
+
+    async def aiter_bytes(self, iterator: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+        last = None
+        async for event in self._inner.aiter_bytes(iterator):
+            last = _event_type(event)
+            yield event
+        if last not in _FINAL_RESPONSE_EVENTS:
+            msg = "the server closed the stream before response.completed"
+            raise StreamEndedWithoutDone(msg)
+
+
+def _sse_decoder(inner: Any) -> Any:
+    if _FINAL_EVENT_STREAM.get():
+        return _FinalEventRequiredDecoder(inner)
+    return _DoneRequiredDecoder(inner)
 
 
 def _should_not_retry(response: Any) -> bool:
@@ -305,7 +372,7 @@ class QwenOpenAI(openai.OpenAI):
         return response
 
     def _make_sse_decoder(self) -> Any:
-        return _DoneRequiredDecoder(super()._make_sse_decoder())
+        return _sse_decoder(super()._make_sse_decoder())
 
 
 class QwenAsyncOpenAI(openai.AsyncOpenAI):
@@ -335,7 +402,7 @@ class QwenAsyncOpenAI(openai.AsyncOpenAI):
         return response
 
     def _make_sse_decoder(self) -> Any:
-        return _DoneRequiredDecoder(super()._make_sse_decoder())
+        return _sse_decoder(super()._make_sse_decoder())
 
 
 def install(sync_client: Any, async_client: Any) -> None:

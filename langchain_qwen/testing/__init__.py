@@ -43,6 +43,12 @@ otherwise echoes::
         extract = model.with_structured_output(Person, method="json_schema")
         extract.invoke("Ada, 36")  # Person(name="Ada, 36", age=36)
 
+The Responses API (`/compatible-mode/v1/responses`) has its own route and queue:
+`responses_of(server).queue(ResponseTurn([...items...]))`, with an item builder
+per output item DashScope returns (`message_item`, `reasoning_item`,
+`web_search_call_item`, `code_interpreter_call_item`, ...); see
+`langchain_qwen.testing.responses`.
+
 Only the standard library is used, so the module costs nothing at import time.
 """
 
@@ -97,6 +103,25 @@ from langchain_qwen.testing.schema_example import schema_example
 # Files and batches (their modules register their routes on import).
 from langchain_qwen.testing.files import FileStore, files_of  # isort: skip
 from langchain_qwen.testing.batches import BatchQueue, batches_of  # isort: skip
+from langchain_qwen.testing.response_items import (
+    code_interpreter_call_item,
+    file_search_call_item,
+    function_call_item,
+    image_search_call_item,
+    mcp_call_item,
+    message_item,
+    reasoning_item,
+    web_extractor_call_item,
+    web_search_call_item,
+    web_search_image_call_item,
+)
+
+from langchain_qwen.testing.responses import (  # isort: skip
+    RESPONSES_PATHS,
+    ResponseStore,
+    ResponseTurn,
+    responses_of,
+)
 
 __all__ = [
     "BUILTIN_ROUTES",
@@ -104,6 +129,7 @@ __all__ = [
     "EMBEDDINGS_PATHS",
     "MODELS_PATHS",
     "RERANK_PATHS",
+    "RESPONSES_PATHS",
     "BatchQueue",
     "DashScopeServer",
     "EnvelopeHost",
@@ -111,11 +137,14 @@ __all__ = [
     "Matcher",
     "RecordedRequest",
     "Reply",
+    "ResponseStore",
+    "ResponseTurn",
     "Route",
     "When",
     "audio_chunks",
     "audio_completion",
     "batches_of",
+    "code_interpreter_call_item",
     "completion_body",
     "completion_chunks",
     "echo_handler",
@@ -125,13 +154,20 @@ __all__ = [
     "envelope_reply",
     "error_body",
     "error_reply",
+    "file_search_call_item",
     "files_of",
+    "function_call_item",
+    "image_search_call_item",
     "json_reply",
     "load_recording",
+    "mcp_call_item",
     "mentions",
+    "message_item",
     "models_routes",
+    "reasoning_item",
     "rerank_route",
     "rerank_score",
+    "responses_of",
     "schema_example",
     "scripted_handler",
     "sse_events",
@@ -139,4 +175,7 @@ __all__ = [
     "sse_reply",
     "text_completion",
     "user_asks",
+    "web_extractor_call_item",
+    "web_search_call_item",
+    "web_search_image_call_item",
 ]

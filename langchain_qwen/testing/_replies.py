@@ -62,6 +62,9 @@ class Reply:
         build: When set, the server calls it with the request and sends the
             reply it returns instead; this lets a reply adapt to the request
             (`stream`, `stream_options.include_usage`, `model`).
+        event_names: The SSE `event:` name of each event (the Responses API
+            names its events); `None` sends `data:` lines only, as Chat
+            Completions does.
     """
 
     status: int = 200
@@ -74,6 +77,7 @@ class Reply:
     drop_after: int | None = None
     request_id: str | None = None
     build: Callable[[RecordedRequest], Reply] | None = None
+    event_names: list[str] | None = None
 
     @property
     def is_stream(self) -> bool:

@@ -230,7 +230,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not reply.chunk_delay and reply.drop_after is None:
             # Nothing to pace or cut: one write, so that the server's own cost
             # stays small beside the client's (benchmarks stream 1,000 chunks).
-            framed = [_framed(f"data: {event}\n\n".encode()) for event in reply.events]
+            framed = [
+                _framed(_event_bytes(reply, i, event))
+                for i, event in enumerate(reply.events)
+            ]
             if reply.done:
                 framed.append(_framed(b"data: [DONE]\n\n"))
             self.wfile.write(b"".join(framed) + b"0\r\n\r\n")
@@ -241,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if i and not self._pause(reply.chunk_delay):
                 return
-            self._write_chunk(f"data: {event}\n\n".encode())
+            self._write_chunk(_event_bytes(reply, i, event))
         if reply.drop_after is not None:
             self._abort()
             return
@@ -268,6 +271,14 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _event_bytes(reply: Reply, i: int, event: str) -> bytes:
+    """One SSE event: `data:` only, or `event:` then `data:` when named."""
+    names = reply.event_names
+    if names is None:
+        return f"data: {event}\n\n".encode()
+    return f"event: {names[i]}\ndata: {event}\n\n".encode()
 
 
 def _framed(data: bytes) -> bytes:

@@ -16,6 +16,13 @@ EXPECTED = {
     "structured_output.py": ["Person(name='Ada Lovelace', born=1815"],
     "agent.py": ["[tool] 22°C, light rain", "[tool] 71.6°F", "(71.6°F)"],
     "provider_swap.py": ["[ChatOpenAI] Because", "[ChatQwen]   Because"],
+    "responses_agent.py": [
+        "[web_search] Qwen4-Max release date",
+        "[tool] 18",
+        "[code_interpreter] print(18 ** 2) -> 324",
+        "[answer] Qwen4-Max was released on 2026-11-16",
+        "[billed tools] {'code_interpreter': {'count': 1}}",
+    ],
     "batch.py": [
         "[final] completed",
         "[answer] Name a river. -> 'The Nile.'",

@@ -259,9 +259,19 @@ def test_identity() -> None:
     assert model._get_ls_params(model="qwen-max")["ls_model_name"] == "qwen-max"
 
 
-def test_never_routes_to_responses_api() -> None:
-    model = ChatQwen(api_key=KEY, reasoning={"effort": "low"})
-    assert model._use_responses_api({}) is False
+def test_routes_to_responses_api_as_langchain_openai_does() -> None:
+    # Issue 21: Responses-only settings go to DashScope's /responses (they
+    # used to be sent to /chat/completions without a word).
+    assert ChatQwen(api_key=KEY, reasoning={"effort": "low"})._use_responses_api({})
+    plain = ChatQwen(api_key=KEY)
+    assert plain._use_responses_api({}) is False
+    assert plain._use_responses_api({"tools": [{"type": "web_search"}]})
+    assert (
+        ChatQwen(api_key=KEY, use_responses_api=False)._use_responses_api(
+            {"reasoning": {"effort": "low"}}
+        )
+        is False
+    )
 
 
 # --- model validation -----------------------------------------------------------
