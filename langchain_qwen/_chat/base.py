@@ -45,7 +45,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_qwen._chat import audio as reply_audio
-from langchain_qwen._chat import encrypted, pipeline, reply
+from langchain_qwen._chat import blocks, encrypted, pipeline, reply
 from langchain_qwen._chat import media as multimodal
 from langchain_qwen._chat import transport as _transport
 from langchain_qwen._chat.payload import (
@@ -72,7 +72,7 @@ from langchain_qwen.regions import (
     host_info,
 )
 
-encrypted.register_blocks(PROVIDER)
+blocks.register(PROVIDER)
 # Fields sent in the body when set (DashScope's own, then OpenAI's audio ones).
 _BODY_FIELDS = frozenset((*DASHSCOPE_BODY_FIELDS, *reply_audio.AUDIO_FIELDS))
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.block_translators import register_translator
+from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_qwen.catalogue import outputs
 
@@ -158,7 +157,18 @@ def reply_cipher(message: Any) -> str | None:
 # --------------------------------------------------------------------------
 
 
-def _with_cipher(message: AIMessage) -> list[types.ContentBlock]:
+def blocks_with_cipher(message: AIMessage) -> list[types.ContentBlock]:
+    """Standard blocks with the ciphertext in the reasoning block's `extras`.
+
+    Args:
+        message: An answer (or chunk) of ChatQwen.
+
+    Returns:
+        The blocks.
+
+    Raises:
+        NotImplementedError: The message has no ciphertext.
+    """
     cipher = encrypted_of(message)
     if cipher is None:
         # Nothing of ours: langchain-core's best-effort parsing, as before.
@@ -184,27 +194,12 @@ def _with_cipher(message: AIMessage) -> list[types.ContentBlock]:
     return [reasoning, *blocks]
 
 
-def _with_cipher_chunk(message: AIMessageChunk) -> list[types.ContentBlock]:
-    return _with_cipher(message)
-
-
-def register_blocks(provider: str) -> None:
-    """Teach `content_blocks` where the ciphertext goes, for `provider`'s messages.
-
-    A message without ciphertext is parsed by langchain-core as before.
-
-    Args:
-        provider: The `model_provider` in `response_metadata`.
-    """
-    register_translator(provider, _with_cipher, _with_cipher_chunk)
-
-
 __all__ = [
     "ENCRYPTED_KEY",
     "FIELD",
+    "blocks_with_cipher",
     "check_history",
     "check_thinking_display",
     "encrypted_of",
-    "register_blocks",
     "reply_cipher",
 ]

@@ -120,14 +120,3 @@ def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]
     from langchain_core.messages.block_translators import openai  # noqa: PLC0415
 
     return _with_dashscope_items(openai.translate_content_chunk(message))
-
-
-def register() -> None:
-    """Register the `"qwen"` translator with langchain-core."""
-    from langchain_core.messages.block_translators import (  # noqa: PLC0415
-        get_translator,
-        register_translator,
-    )
-
-    if get_translator("qwen") is None:
-        register_translator("qwen", translate_content, translate_content_chunk)

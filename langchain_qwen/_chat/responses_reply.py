@@ -28,13 +28,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models import base as _oai
 
-from langchain_qwen._chat import responses_blocks
 from langchain_qwen._chat.responses import facts
 from langchain_qwen._dashscope.clients import final_event_stream
 from langchain_qwen._dashscope.stream_guard import context_for, translating
 
 PROVIDER = "qwen"
-responses_blocks.register()
 
 
 @functools.cache
