@@ -38,6 +38,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import (
+    ConfigDict,
     ModelWrapValidatorHandler,
     PrivateAttr,
     model_validator,
@@ -101,6 +102,10 @@ class QwenChatBase(BaseChatOpenAI):
         # Fields declared (and documented) on ChatQwen.
         region: str | None
         validate_model: bool
+
+    # Never instantiated itself: its schema is not built (ChatQwen builds its own,
+    # once, as before), which keeps the import as cheap as one class.
+    model_config = ConfigDict(defer_build=True)
 
     # Tests only: True sends every call through the parent's SDK path, so
     # that the lean transport can be compared with it (`_chat.transport`).
