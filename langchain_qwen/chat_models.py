@@ -37,7 +37,8 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from langchain_qwen import _clients, _transport, catalog, multimodal
+from langchain_qwen import _transport, catalog, multimodal
+from langchain_qwen._chat import sdk_path
 from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._stream_guard import (
     aguard_stream,
@@ -520,6 +521,8 @@ class ChatQwen(BaseChatOpenAI):
     # Tests only: True sends every call through the parent's SDK path, so
     # that the lean transport can be compared with it (`_transport`).
     _typed_path: bool = PrivateAttr(default=False)
+    # The clients it was built with: replaced ones take the SDK path (`sdk_path`).
+    _sdk_clients: tuple[Any, ...] = PrivateAttr(default=(None, None, None, None))
 
     @field_validator("stop", mode="before")
     @classmethod
@@ -637,10 +640,11 @@ class ChatQwen(BaseChatOpenAI):
             _BUILDING.reset(token)
         sync_client = model.root_client
         async_client = model.root_async_client
-        _clients.install(
+        sdk_path.install(
             None if given & _USER_CLIENTS["root_client"] else sync_client,
             None if given & _USER_CLIENTS["root_async_client"] else async_client,
         )
+        sdk_path.record_clients(model)
         return model
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -657,9 +661,9 @@ class ChatQwen(BaseChatOpenAI):
             and not given & _USER_CLIENTS[name]
         ):
             if name == "root_client":
-                _clients.install(value, None)
+                sdk_path.install(value, None)
             else:
-                _clients.install(None, value)
+                sdk_path.install(None, value)
         super().__setattr__(name, value)
 
     # Errors are translated in one place (`errors.translate`), and streams are

@@ -1,0 +1,1 @@
+"""The chat request pipeline: shaping requests, reading replies, the lean transport."""
