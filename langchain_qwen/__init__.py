@@ -3,7 +3,12 @@
 from typing import TYPE_CHECKING
 
 from langchain_qwen._version import __version__
-from langchain_qwen.catalog import ModelInfo, list_models, lookup
+from langchain_qwen.catalogue.catalog import ModelInfo, list_models, lookup
+from langchain_qwen.catalogue.lifecycle import (
+    DeprecatedModelWarning,
+    QwenModelWarning,
+    UnknownModelWarning,
+)
 from langchain_qwen.chat_models import ChatQwen
 from langchain_qwen.errors import (
     BillingError,
@@ -22,14 +27,10 @@ from langchain_qwen.errors import (
     StreamInterruptedError,
     ThrottlingError,
 )
-from langchain_qwen.lifecycle import (
-    DeprecatedModelWarning,
-    QwenModelWarning,
-    UnknownModelWarning,
-)
 from langchain_qwen.regions import REGIONS
 
 if TYPE_CHECKING:
+    from langchain_qwen._dashscope.model_list import live_models
     from langchain_qwen.batch import (
         BatchProgress,
         QwenBatchError,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     )
     from langchain_qwen.caching import mark_cache, with_cache_control
     from langchain_qwen.embeddings import QwenEmbeddings
-    from langchain_qwen.model_list import live_models
     from langchain_qwen.rerank import QwenRerank
 
 # Imported on first use (`__getattr__`): a chat-only program never pays for
@@ -59,7 +59,7 @@ _LAZY = {
     "with_cache_control": "caching",
     "QwenCacheMiddleware": "caching",
     "QwenEmbeddings": "embeddings",
-    "live_models": "model_list",
+    "live_models": "_dashscope.model_list",
     "QwenRerank": "rerank",
 }
 

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from langchain_qwen import catalog, model_list
+from langchain_qwen._dashscope import model_list
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.errors import QwenError
 from langchain_qwen.regions import DEFAULT_REGION, canonical_region
 

@@ -37,17 +37,10 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from langchain_qwen import _transport, catalog, multimodal
+from langchain_qwen._chat import media as multimodal
 from langchain_qwen._chat import sdk_path
-from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
-from langchain_qwen._stream_guard import (
-    aguard_stream,
-    context_for,
-    guard_stream,
-    translating,
-)
-from langchain_qwen._version import __version__
-from langchain_qwen.payload import (
+from langchain_qwen._chat import transport as _transport
+from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
     check_model_name,
     check_settings,
@@ -56,6 +49,15 @@ from langchain_qwen.payload import (
     must_stream,
     shape_request,
 )
+from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.stream_guard import (
+    aguard_stream,
+    context_for,
+    guard_stream,
+    translating,
+)
+from langchain_qwen._version import __version__
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.regions import (
     DEFAULT_REGION,
     REGIONS,
@@ -519,7 +521,7 @@ class ChatQwen(BaseChatOpenAI):
     model_config = ConfigDict(populate_by_name=True, hide_input_in_errors=True)
 
     # Tests only: True sends every call through the parent's SDK path, so
-    # that the lean transport can be compared with it (`_transport`).
+    # that the lean transport can be compared with it (`_chat.transport`).
     _typed_path: bool = PrivateAttr(default=False)
     # The clients it was built with: replaced ones take the SDK path (`sdk_path`).
     _sdk_clients: tuple[Any, ...] = PrivateAttr(default=(None, None, None, None))
@@ -628,7 +630,7 @@ class ChatQwen(BaseChatOpenAI):
         """Teach the SDK clients the parent builds DashScope's retry and stream rules.
 
         Quota and billing errors are never retried (even as 429), and a stream
-        whose body ends without `data: [DONE]` raises; see `_clients`. A wrap
+        whose body ends without `data: [DONE]` raises; see `_dashscope.clients`. A wrap
         validator, because only the input tells clients the user passed in
         (theirs, left alone) from those the parent's validator built.
         """
@@ -744,7 +746,7 @@ class ChatQwen(BaseChatOpenAI):
         return _transport.astream(self, build, run_manager, parent)
 
     def _lean_client(self, kwargs: Mapping[str, Any], *, sync: bool) -> bool:
-        """Whether the lean transport may serve this call (see `_transport`).
+        """Whether the lean transport may serve this call (see `_chat.transport`).
 
         Checks what needs no payload; `_transport.use_lean` checks the rest.
         A `response_format` goes to the parent at once: it parses those with
@@ -852,7 +854,7 @@ class ChatQwen(BaseChatOpenAI):
         return must_stream(payload, catalog.lookup(payload["model"]))
 
     def _hidden_stream_result(self, result: ChatResult, **kwargs: Any) -> ChatResult:
-        from langchain_qwen.streamed import as_invoke_result  # noqa: PLC0415
+        from langchain_qwen._chat.stream_only import as_invoke_result  # noqa: PLC0415
 
         return as_invoke_result(
             result,
@@ -925,7 +927,7 @@ class ChatQwen(BaseChatOpenAI):
         # The tool and structured-output rules (modules loaded on first use)
         # have nothing to check in a request without tools or a format.
         if payload.get("tools") or payload.get("tool_choice") is not None:
-            from langchain_qwen import tools as tool_rules  # noqa: PLC0415
+            from langchain_qwen._chat import tools as tool_rules  # noqa: PLC0415
 
             tool_rules.check_request(
                 payload, info=info, dashscope=dashscope, region=self.region
@@ -941,7 +943,7 @@ class ChatQwen(BaseChatOpenAI):
             payload = {**payload, "messages": prepared}
         if payload.get("response_format") is None:
             return payload
-        from langchain_qwen import structured  # noqa: PLC0415
+        from langchain_qwen._chat import structured  # noqa: PLC0415
 
         return structured.prepare_request(
             payload, info=info, dashscope=dashscope, region=self.region
@@ -1004,9 +1006,9 @@ class ChatQwen(BaseChatOpenAI):
         Raises:
             ValueError: Where DashScope would reject the request (see above).
         """
-        from langchain_qwen import structured  # noqa: PLC0415
-        from langchain_qwen import tools as tool_rules  # noqa: PLC0415
-        from langchain_qwen._answer_turn import answer_or_force  # noqa: PLC0415
+        from langchain_qwen._chat import structured  # noqa: PLC0415
+        from langchain_qwen._chat import tools as tool_rules  # noqa: PLC0415
+        from langchain_qwen._chat.answer_turn import answer_or_force  # noqa: PLC0415
 
         model = kwargs.get("model") or self.model_name
         info = self._rules_info(model)
@@ -1122,8 +1124,8 @@ class ChatQwen(BaseChatOpenAI):
             ValueError: If the model lacks the method, always thinks, or the
                 schema name is not one DashScope accepts.
         """
-        from langchain_qwen import structured  # noqa: PLC0415
-        from langchain_qwen import tools as tool_rules  # noqa: PLC0415
+        from langchain_qwen._chat import structured  # noqa: PLC0415
+        from langchain_qwen._chat import tools as tool_rules  # noqa: PLC0415
 
         if kwargs.get("model") is not None:
             check_model_name(kwargs["model"])

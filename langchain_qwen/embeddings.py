@@ -16,14 +16,14 @@ from pydantic import (
 )
 from typing_extensions import Self
 
-from langchain_qwen import model_kinds
-from langchain_qwen._service import (
+from langchain_qwen._dashscope.service import (
     DashScopeService,
     apost_json,
     post_json,
     surely_over,
 )
-from langchain_qwen._stream_guard import translating
+from langchain_qwen._dashscope.stream_guard import translating
+from langchain_qwen.catalogue import kinds as model_kinds
 from langchain_qwen.errors import MalformedResponseError
 
 DEFAULT_MODEL = "text-embedding-v4"

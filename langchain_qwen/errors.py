@@ -45,7 +45,7 @@ from langchain_core.exceptions import (
 )
 from langchain_openai.chat_models.base import OpenAIConnectionError
 
-from langchain_qwen import catalog
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.regions import REGIONS, host_info
 
 __all__ = [
@@ -458,8 +458,8 @@ def _model_hint(ctx: ErrorContext, code: str | None) -> str:
         lead += f" The catalogue lists it for: {where}."
     lister = {
         "chat": "langchain_qwen.list_models",
-        "embeddings": "langchain_qwen.model_kinds.list_embedding_models",
-        "rerank": "langchain_qwen.model_kinds.list_rerank_models",
+        "embeddings": "langchain_qwen.catalogue.kinds.list_embedding_models",
+        "rerank": "langchain_qwen.catalogue.kinds.list_rerank_models",
     }[ctx.api]
     listing = f"{lister}({ctx.region!r})" if ctx.region else f"{lister}()"
     return (
@@ -957,7 +957,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 def _why_interrupted(exc: BaseException) -> str:
     for cause in _causes(exc):
-        # Set by the SSE decoder of `_clients` (no import: this module is pure).
+        # Set by the SSE decoder of `_dashscope.clients` (no import: this is pure).
         if getattr(cause, "qwen_missing_done", False):
             return "the server closed the stream without data: [DONE]"
     for cause in _causes(exc):

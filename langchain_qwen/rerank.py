@@ -10,15 +10,15 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
-from langchain_qwen import model_kinds
-from langchain_qwen._service import (
+from langchain_qwen._dashscope.service import (
     DashScopeService,
     apost_json,
     min_tokens,
     post_json,
     surely_over,
 )
-from langchain_qwen._stream_guard import translating
+from langchain_qwen._dashscope.stream_guard import translating
+from langchain_qwen.catalogue import kinds as model_kinds
 from langchain_qwen.errors import MalformedResponseError
 from langchain_qwen.regions import COMPAT_PATH
 

@@ -19,7 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from langchain_qwen import _names, catalog, model_list
+from langchain_qwen._dashscope import model_list
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import names as _names
 from langchain_qwen.regions import canonical_region
 
 

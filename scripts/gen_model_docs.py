@@ -8,8 +8,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import REGIONS, ModelInfo, data_date, list_models, lookup
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import (
+    REGIONS,
+    ModelInfo,
+    data_date,
+    list_models,
+    lookup,
+)
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "models.md"
 

@@ -1,1 +1,1 @@
-"""The chat request pipeline: shaping requests, reading replies, the lean transport."""
+"""The chat request pipeline, reply reading and the lean transport."""

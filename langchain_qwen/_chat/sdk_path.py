@@ -1,6 +1,6 @@
 """When the lean transport steps aside for the `openai` SDK's typed path.
 
-The lean transport (`_transport`) and the DashScope-aware clients (`_clients`)
+The lean transport (`_chat.transport`) and the DashScope clients (`_dashscope.clients`)
 lean on private parts of the `openai` SDK and of langchain-openai. Two things
 send ChatQwen back to the SDK's own, public path instead:
 
@@ -36,7 +36,7 @@ from typing import Any
 
 import openai
 
-from langchain_qwen import _clients
+from langchain_qwen._dashscope import clients as _clients
 
 _log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _module_differences() -> list[str]:
             found.append(f"FinalRequestOptions.{name} is missing")
     if not _clients._PLAIN_BUILD:
         found.append("the SDK's request-building helpers are missing")
-    from langchain_qwen import _transport  # noqa: PLC0415
+    from langchain_qwen._chat import transport as _transport  # noqa: PLC0415
 
     if not _transport.LEAN_AVAILABLE:
         found.append("langchain-openai's error handlers are missing")
@@ -171,7 +171,7 @@ def _seen(request: Any) -> tuple[Any, ...]:
 
 def _build_differences(client: Any) -> list[str]:
     """Build one request the lean way and the SDK's way; compare them."""
-    from langchain_qwen import _transport  # noqa: PLC0415
+    from langchain_qwen._chat import transport as _transport  # noqa: PLC0415
 
     if missing := [a for a in _CLIENT_ATTRS if not hasattr(client, a)]:
         return [f"the client has no {', '.join(missing)}"]

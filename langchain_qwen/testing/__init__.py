@@ -43,7 +43,6 @@ otherwise echoes::
 Only the standard library is used, so the module costs nothing at import time.
 """
 
-from langchain_qwen._schema_example import schema_example
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
@@ -81,6 +80,7 @@ from langchain_qwen.testing.rerank import (
     rerank_route,
     rerank_score,
 )
+from langchain_qwen.testing.schema_example import schema_example
 
 # Files and batches (their modules register their routes on import).
 from langchain_qwen.testing.files import FileStore, files_of  # isort: skip

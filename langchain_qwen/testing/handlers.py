@@ -6,8 +6,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from langchain_qwen import catalog
-from langchain_qwen._schema_example import schema_example
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
@@ -16,6 +15,7 @@ from langchain_qwen.testing._replies import (
     error_reply,
     text_completion,
 )
+from langchain_qwen.testing.schema_example import schema_example
 
 _ECHO_LIMIT = 200
 

@@ -45,7 +45,7 @@ def catalogue_ids(region: str = "singapore") -> list[str]:
     Returns:
         The ids, sorted.
     """
-    from langchain_qwen import catalog  # noqa: PLC0415 (keep the import cheap)
+    from langchain_qwen.catalogue import catalog  # noqa: PLC0415 (keep the import cheap)
     from langchain_qwen.regions import canonical_region  # noqa: PLC0415
 
     name = canonical_region(region)

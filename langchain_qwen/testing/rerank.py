@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from langchain_qwen import model_kinds
+from langchain_qwen.catalogue import kinds as model_kinds
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,

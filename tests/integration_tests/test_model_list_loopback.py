@@ -13,8 +13,10 @@ from types import ModuleType
 import httpx
 import pytest
 
-from langchain_qwen import ChatQwen, catalog, lifecycle, model_list
+from langchain_qwen import ChatQwen
 from langchain_qwen.__main__ import main
+from langchain_qwen._dashscope import model_list
+from langchain_qwen.catalogue import catalog, lifecycle
 from langchain_qwen.errors import QwenAuthenticationError
 from langchain_qwen.testing import DashScopeServer, error_reply, models_routes
 from langchain_qwen.testing.models import catalogue_ids

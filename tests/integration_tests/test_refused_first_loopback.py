@@ -24,8 +24,8 @@ from langchain_qwen import (
     QwenError,
     QwenServerError,
     ThrottlingError,
-    catalog,
 )
+from langchain_qwen.catalogue import catalog
 from langchain_qwen.testing import (
     DashScopeServer,
     error_reply,

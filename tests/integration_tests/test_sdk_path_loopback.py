@@ -20,8 +20,10 @@ import openai.resources.chat.completions as completions_module
 import pytest
 import wrapt
 
-from langchain_qwen import ChatQwen, _clients, _transport
+from langchain_qwen import ChatQwen
 from langchain_qwen._chat import sdk_path
+from langchain_qwen._chat import transport as _transport
+from langchain_qwen._dashscope import clients as _clients
 from langchain_qwen.testing import DashScopeServer
 
 MODES = ("invoke", "stream", "ainvoke", "astream")

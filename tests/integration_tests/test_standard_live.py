@@ -20,8 +20,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen.catalog import ModelInfo
+from langchain_qwen import ChatQwen
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import ModelInfo
 from langchain_qwen.regions import REGIONS, resolve_endpoint
 from tests.integration_tests._standard import (
     ONE_EVENT_LOOP,

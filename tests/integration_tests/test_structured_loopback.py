@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_qwen import ChatQwen
-from langchain_qwen.structured import JSON_HINT
+from langchain_qwen._chat.structured import JSON_HINT
 from langchain_qwen.testing import DashScopeServer, text_completion
 
 

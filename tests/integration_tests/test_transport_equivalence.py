@@ -23,7 +23,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, Field
 
-from langchain_qwen import ChatQwen, _transport
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat import transport as _transport
 from langchain_qwen.testing import (
     DashScopeServer,
     Reply,

@@ -11,10 +11,11 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool, tool
 from pydantic import BaseModel
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen import tools as tool_rules
-from langchain_qwen._answer_turn import answer_or_force
-from langchain_qwen.structured import check_bound_response_format
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat import tools as tool_rules
+from langchain_qwen._chat.answer_turn import answer_or_force
+from langchain_qwen._chat.structured import check_bound_response_format
+from langchain_qwen.catalogue import catalog
 
 
 class Weather(BaseModel):

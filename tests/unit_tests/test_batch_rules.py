@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from langchain_qwen._batch_rules import (
+from langchain_qwen.batch.rules import (
     BatchProgress,
     batch_data,
     batch_models,

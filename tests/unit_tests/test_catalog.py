@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from langchain_core.language_models.model_profile import ModelProfile
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import (
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import (
     REGIONS,
     ModelInfo,
     check_model,

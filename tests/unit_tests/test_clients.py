@@ -1,4 +1,4 @@
-"""_clients.py: the SDK clients ChatQwen builds, with DashScope's retry rules.
+"""_dashscope/clients.py: the SDK clients ChatQwen builds, with DashScope's retry rules.
 
 Requests go to an in-process `httpx` mock transport (no sockets); each test
 counts the requests the transport received for one call.
@@ -24,7 +24,7 @@ from langchain_qwen import (
     StreamInterruptedError,
     ThrottlingError,
 )
-from langchain_qwen._clients import (
+from langchain_qwen._dashscope.clients import (
     QwenAsyncOpenAI,
     QwenOpenAI,
     StreamEndedWithoutDone,

@@ -15,7 +15,8 @@ import pytest
 from openai._base_client import make_request_options
 from openai._models import FinalRequestOptions
 
-from langchain_qwen import ChatQwen, _clients
+from langchain_qwen import ChatQwen
+from langchain_qwen._dashscope import clients as _clients
 from tests.conftest import httpx2
 
 BASE = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"

@@ -6,7 +6,7 @@ import pytest
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
 from langchain_qwen import QwenEmbeddings
-from langchain_qwen._service import min_tokens, surely_over
+from langchain_qwen._dashscope.service import min_tokens, surely_over
 
 
 class TestQwenEmbeddingsStandard(EmbeddingsUnitTests):

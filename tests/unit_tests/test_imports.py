@@ -71,11 +71,11 @@ def test_version_matches_pyproject() -> None:
 # response_format, a streaming-only model's invoke, or a name the catalogue
 # does not list (`_names`).
 _ON_DEMAND = (
-    "langchain_qwen._answer_turn",
-    "langchain_qwen._names",
-    "langchain_qwen.streamed",
-    "langchain_qwen.structured",
-    "langchain_qwen.tools",
+    "langchain_qwen._chat.answer_turn",
+    "langchain_qwen.catalogue.names",
+    "langchain_qwen._chat.stream_only",
+    "langchain_qwen._chat.structured",
+    "langchain_qwen._chat.tools",
 )
 
 _LOADED_BY_CALLS = """
@@ -101,4 +101,7 @@ def test_a_plain_call_loads_no_tool_or_structured_rules() -> None:
     plain, with_rules = (set(names) for names in json.loads(out))
     assert plain.isdisjoint(_ON_DEMAND)
     # A call that needs the rules loads them (so the check above means it).
-    assert {"langchain_qwen.tools", "langchain_qwen.structured"} <= with_rules
+    assert {
+        "langchain_qwen._chat.tools",
+        "langchain_qwen._chat.structured",
+    } <= with_rules

@@ -17,12 +17,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen.messages import (
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat.messages import (
     check_message_list,
     normalise_messages,
     tool_result_text,
 )
+from langchain_qwen.catalogue import catalog
 
 KEY = "sk-unit"
 CALL = {"name": "weather", "args": {"city": "Paris"}, "id": "call_1"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from langchain_qwen import model_kinds
+from langchain_qwen.catalogue import kinds as model_kinds
 
 
 def _data(file: str) -> dict[str, Any]:

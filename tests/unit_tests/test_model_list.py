@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from langchain_qwen import ChatQwen, lifecycle, model_list
-from langchain_qwen.catalog import UnknownModelWarning, check_model
-from langchain_qwen.model_list import Listing, describe
+from langchain_qwen import ChatQwen
+from langchain_qwen._dashscope import model_list
+from langchain_qwen._dashscope.model_list import Listing, describe
+from langchain_qwen.catalogue import lifecycle
+from langchain_qwen.catalogue.catalog import UnknownModelWarning, check_model
 
 KEY = "sk-test"
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from langchain_qwen import ChatQwen, catalog, lifecycle
-from langchain_qwen.catalog import (
+from langchain_qwen import ChatQwen
+from langchain_qwen.catalogue import catalog, lifecycle
+from langchain_qwen.catalogue.catalog import (
     DeprecatedModelWarning,
     UnknownModelWarning,
     check_model,

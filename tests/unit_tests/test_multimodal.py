@@ -8,7 +8,8 @@ import pytest
 from langchain_core.language_models._utils import _normalize_messages
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
-from langchain_qwen import ChatQwen, multimodal
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat import media as multimodal
 
 KEY = "sk-test"
 PNG = (

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen.payload import (
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
     body_value,
     check_ranges,
@@ -23,6 +23,7 @@ from langchain_qwen.payload import (
     shape_request,
     thinking_on,
 )
+from langchain_qwen.catalogue import catalog
 
 KEY = "sk-unit"
 HI = [HumanMessage("hi")]

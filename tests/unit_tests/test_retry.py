@@ -1,4 +1,4 @@
-"""_retry.py: which failed requests are retried."""
+"""_dashscope/retry.py: which failed requests are retried."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from langchain_qwen._retry import parse_body, retry_decision
+from langchain_qwen._dashscope.retry import parse_body, retry_decision
 
 
 def envelope(code: str | None, message: str = "m") -> dict[str, Any]:

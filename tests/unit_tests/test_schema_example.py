@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel, Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from langchain_qwen._schema_example import schema_example
+from langchain_qwen.testing.schema_example import schema_example
 
 
 class Colour(enum.Enum):

@@ -1,4 +1,4 @@
-"""_stream_guard.py: streams are whole or raise; errors are translated once."""
+"""_dashscope/stream_guard.py: streams whole or raise; errors translated once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import SecretStr
 
 from langchain_qwen import ChatQwen, StreamInterruptedError, ThrottlingError
-from langchain_qwen._stream_guard import (
+from langchain_qwen._dashscope.stream_guard import (
     aguard_stream,
     context_for,
     guard_stream,

@@ -15,7 +15,9 @@ from langchain_core.runnables import RunnableBinding, RunnableParallel, Runnable
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_qwen import ChatQwen, catalog, structured
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat import structured
+from langchain_qwen.catalogue import catalog
 
 KEY = "sk-test"
 # An active model that always thinks (qwq-plus was retired on 2026-10-10).

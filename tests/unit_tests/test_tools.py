@@ -9,8 +9,9 @@ from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableBinding
 from pydantic import BaseModel, Field
 
-from langchain_qwen import ChatQwen, catalog
-from langchain_qwen import tools as rules
+from langchain_qwen import ChatQwen
+from langchain_qwen._chat import tools as rules
+from langchain_qwen.catalogue import catalog
 
 KEY = "sk-test"
 # An active model that always thinks (qwq-plus was retired on 2026-10-10).

@@ -1,4 +1,4 @@
-"""_transport.py and _sse.py: the lean path's parser, timer, switch and requests.
+"""_chat/transport.py, _dashscope/sse.py: the lean path's parser, timer, switch.
 
 Requests go to an in-process `httpx` mock transport (no sockets). Whole-answer
 equivalence with the SDK's typed path is in
@@ -21,8 +21,8 @@ from openai._streaming import SSEDecoder
 from pydantic import BaseModel
 
 from langchain_qwen import ChatQwen, StreamInterruptedError
-from langchain_qwen import _transport as transport
-from langchain_qwen._sse import SSEParser
+from langchain_qwen._chat import transport
+from langchain_qwen._dashscope.sse import SSEParser
 from langchain_qwen.testing import completion_body, completion_chunks
 from tests.conftest import httpx2
 

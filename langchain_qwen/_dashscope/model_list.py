@@ -24,9 +24,10 @@ from typing import Any
 import openai
 from pydantic import SecretStr
 
-from langchain_qwen import catalog, errors
-from langchain_qwen._clients import QwenOpenAI
-from langchain_qwen._connection import resolve_connection
+from langchain_qwen import errors
+from langchain_qwen._dashscope.clients import QwenOpenAI
+from langchain_qwen._dashscope.connection import resolve_connection
+from langchain_qwen.catalogue import catalog
 
 CACHE_ENV = "DASHSCOPE_MODEL_CACHE"
 """Set to `1` to let validation trust saved listings (opt-in)."""

@@ -17,10 +17,10 @@ from typing import Any, ClassVar, TextIO
 
 import openai
 
-from langchain_qwen import _batch_rules as rules
-from langchain_qwen._batch_rules import BatchKind, BatchProgress
-from langchain_qwen._clients import _httpx
-from langchain_qwen._stream_guard import translating
+from langchain_qwen._dashscope.clients import _httpx
+from langchain_qwen._dashscope.stream_guard import translating
+from langchain_qwen.batch import rules
+from langchain_qwen.batch.rules import BatchKind, BatchProgress
 from langchain_qwen.errors import ErrorContext, QwenError, classify, translate
 
 ProgressCallback = Callable[[BatchProgress], Any]

@@ -19,9 +19,9 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import ModelInfo
-from langchain_qwen.messages import check_message_list, normalise_messages
+from langchain_qwen._chat.messages import check_message_list, normalise_messages
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import ModelInfo
 
 DASHSCOPE_BODY_FIELDS: tuple[str, ...] = (
     "enable_thinking",

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from langchain_core.messages import BaseMessage
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import ModelInfo
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import ModelInfo
 
 MAX_DATA_URL_BYTES = 10 * 1024 * 1024
 """DashScope: "Exceeded limit on max bytes per data-uri item : 10485760"."""

@@ -9,7 +9,7 @@ back into a dict (`model_dump`); and its `astream` wraps each chunk in
 
 - the payload, already JSON-ready, is posted through the SDK client's own
   request loop (`client.request(httpx.Response, options)`), so retries with
-  DashScope's policy (`_clients`), `Retry-After`, typed status errors with
+  DashScope's policy (`_dashscope.clients`), `Retry-After`, typed status errors with
   request ids, timeouts, proxies, custom `http_client`s, default and extra
   headers, extra query and body, and `max_retries` all stay the SDK's;
 - the response is read as JSON into dicts, shaped like the SDK's `model_dump`
@@ -46,13 +46,13 @@ from langchain_core.messages import AIMessageChunk, BaseMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_qwen._chat import sdk_path
-from langchain_qwen._clients import (
+from langchain_qwen._dashscope.clients import (
     QwenAsyncOpenAI,
     QwenOpenAI,
     StreamEndedWithoutDone,
     _httpx,
 )
-from langchain_qwen._sse import SSEParser, StallTimer
+from langchain_qwen._dashscope.sse import SSEParser, StallTimer
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import (

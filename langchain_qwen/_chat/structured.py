@@ -32,9 +32,13 @@ from langchain_core.utils.function_calling import (
     convert_to_openai_tool,
 )
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import ModelInfo
-from langchain_qwen.tools import FREE_CHOICES, refuse_while_thinking, thinking_off_for
+from langchain_qwen._chat.tools import (
+    FREE_CHOICES,
+    refuse_while_thinking,
+    thinking_off_for,
+)
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import ModelInfo
 
 Method = Literal["function_calling", "json_mode", "json_schema"]
 

@@ -20,7 +20,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
-from langchain_qwen.lifecycle import (
+from langchain_qwen.catalogue.lifecycle import (
     DeprecatedModelWarning,
     Lifecycle,
     QwenModelWarning,
@@ -33,7 +33,7 @@ from langchain_qwen.regions import canonical_region
 
 if TYPE_CHECKING:
     # Imported where used: only names the catalogue does not list need it.
-    from langchain_qwen import _names
+    from langchain_qwen.catalogue import names as _names
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
@@ -413,7 +413,7 @@ def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
 
 
 def _grammar_from_json(data: Any) -> _names.Grammar:
-    from langchain_qwen import _names  # noqa: PLC0415
+    from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
     return _names.Grammar(*_grammar_parts(data))
 
@@ -513,7 +513,7 @@ def data_date() -> str:
 
 @functools.cache
 def _grammar() -> _names.Grammar:
-    from langchain_qwen import _names  # noqa: PLC0415
+    from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
     grammar = _grammar_from_json(_document())
     # Words of listed names count too, so the data never disagrees with itself.
@@ -660,8 +660,8 @@ def check_model(model: str, region: str) -> ModelInfo | None:
     """Check a model name against the catalogue and a region.
 
     The policy for names the catalogue does not list (see `docs/models.md`): a
-    name in a saved `/models` listing the user trusts (`model_list`), or one that
-    fits DashScope's id grammar (`_names`), is let through with one
+    name in a saved `/models` listing the user trusts (`model_list`), or one
+    that fits DashScope's id grammar (`names`), is let through with one
     `UnknownModelWarning` and `None` is returned (its capability checks are
     off); anything else is a typo and is refused with suggestions. A listed
     model must be offered in the region and not retired there; a deprecated one
@@ -726,7 +726,7 @@ def check_model(model: str, region: str) -> ModelInfo | None:
 
 def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> None:
     """Raise for a typo; warn once and return for a plausible newer model."""
-    from langchain_qwen import _names  # noqa: PLC0415
+    from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
     for family in retired_families():
         if model.startswith(family.prefixes):
@@ -768,7 +768,7 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
 
 def _trusted_listing(region: str) -> tuple[str, frozenset[str]] | None:
     """The saved `/models` listing of `region`, if the user opted in to trust it."""
-    from langchain_qwen import model_list  # noqa: PLC0415 (model_list imports us)
+    from langchain_qwen._dashscope import model_list  # noqa: PLC0415 (model_list imports us)
 
     return model_list.trusted_ids(region)
 

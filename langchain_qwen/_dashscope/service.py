@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
-from langchain_qwen._connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI
+from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen.errors import ErrorContext
 from langchain_qwen.regions import host_info
 

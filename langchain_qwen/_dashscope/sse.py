@@ -1,6 +1,6 @@
 """Server-sent events read straight from bytes, and a stall timer for async streams.
 
-The lean transport (`_transport`) reads DashScope's streams with these instead
+The lean transport (`_chat.transport`) reads DashScope's streams with these instead
 of the `openai` SDK's decoder and typed chunks. The parser follows the SSE
 rules the SDK's decoder follows (CR, LF and CRLF line ends, comments, `event`,
 `data`, `id` and `retry` fields, multi-line data, an event only at a blank

@@ -27,17 +27,18 @@ from langchain_core.runnables import (
 )
 from pydantic import SecretStr
 
-from langchain_qwen import _batch_rules as rules
-from langchain_qwen import catalog, model_kinds
-from langchain_qwen._batch_job import (
+from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI
+from langchain_qwen._dashscope.connection import resolve_connection
+from langchain_qwen._dashscope.stream_guard import context_for, translating
+from langchain_qwen.batch import rules
+from langchain_qwen.batch.job import (
     ProgressCallback,
     QwenBatchError,
     _BatchJob,
 )
-from langchain_qwen._batch_rules import BatchKind, BatchProgress
-from langchain_qwen._clients import QwenAsyncOpenAI, QwenOpenAI
-from langchain_qwen._connection import resolve_connection
-from langchain_qwen._stream_guard import context_for, translating
+from langchain_qwen.batch.rules import BatchKind, BatchProgress
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import kinds as model_kinds
 from langchain_qwen.chat_models import ChatQwen
 from langchain_qwen.embeddings import QwenEmbeddings
 from langchain_qwen.errors import ErrorContext

@@ -29,7 +29,7 @@ from typing import Any
 
 import openai
 
-from langchain_qwen._retry import parse_body, retry_decision
+from langchain_qwen._dashscope.retry import parse_body, retry_decision
 
 try:  # The SDK's transport: httpx2 for openai>=3, httpx before.
     import httpx2 as _httpx

@@ -19,8 +19,8 @@ from typing import Any
 
 from langchain_core.tools import StructuredTool
 
-from langchain_qwen import catalog
-from langchain_qwen.catalog import ModelInfo
+from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue.catalog import ModelInfo
 
 FREE_CHOICES = frozenset({"auto", "none"})
 """`tool_choice` values that leave the decision to the model."""

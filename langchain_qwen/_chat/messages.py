@@ -29,7 +29,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from langchain_qwen.catalog import ModelInfo
+from langchain_qwen.catalogue.catalog import ModelInfo
 
 FILE_ID_PREFIX = "fileid://"
 """How a Qwen-Long system message references an uploaded file."""

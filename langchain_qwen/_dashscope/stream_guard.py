@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import SecretStr
 
-from langchain_qwen._clients import reset_response_id, response_id
+from langchain_qwen._dashscope.clients import reset_response_id, response_id
 from langchain_qwen.errors import (
     ErrorContext,
     StreamProgress,

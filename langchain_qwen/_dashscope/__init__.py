@@ -1,0 +1,1 @@
+"""How to reach DashScope, for every client class: connection, clients, retry, SSE."""
