@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.load.serializable import Serializable
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from pydantic import (
     Field,
@@ -39,7 +40,7 @@ _OWN_FIELDS = frozenset({"model", "input", "dimensions", "encoding_format"})
 _T = TypeVar("_T")
 
 
-class QwenEmbeddings(DashScopeService, Embeddings):
+class QwenEmbeddings(DashScopeService, Embeddings, Serializable):
     """Qwen text embedding models on Alibaba Cloud Model Studio (DashScope).
 
     Talks to DashScope's OpenAI-compatible `/embeddings` endpoint with
@@ -122,6 +123,21 @@ class QwenEmbeddings(DashScopeService, Embeddings):
         store.similarity_search("What is Qwen?", k=3)
         ```
     """
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep it (the key as a secret reference)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where `loads` finds the class: `langchain_qwen.embeddings`."""
+        return ["langchain_qwen", "embeddings"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the key field to its environment variable."""
+        return {"api_key": "DASHSCOPE_API_KEY"}
 
     model: str = DEFAULT_MODEL
     """The embedding model."""

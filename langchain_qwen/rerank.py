@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
+from langchain_core.load.serializable import Serializable
 from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
@@ -47,7 +48,7 @@ def rerank_base_url(base_url: str) -> str:
     return url
 
 
-class QwenRerank(DashScopeService, BaseDocumentCompressor):
+class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
     """Qwen rerank models on Alibaba Cloud Model Studio (DashScope).
 
     Scores documents against a query on DashScope's OpenAI-compatible
@@ -127,6 +128,21 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
         )
         ```
     """
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep it (the key as a secret reference)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where `loads` finds the class: `langchain_qwen.rerank`."""
+        return ["langchain_qwen", "rerank"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the key field to its environment variable."""
+        return {"api_key": "DASHSCOPE_API_KEY"}
 
     model: str = _DEFAULT_MODEL
     """The rerank model (the region's default when not given)."""
