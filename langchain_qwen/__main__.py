@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from langchain_qwen._dashscope import model_list
-from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import catalog, saved_listings
 from langchain_qwen.errors import QwenError
 from langchain_qwen.regions import DEFAULT_REGION, canonical_region
 
@@ -101,9 +101,9 @@ def _models(args: argparse.Namespace, out: TextIO) -> int:
             f"{', '.join(missing)}\n"
         )
     if args.save:
-        path = model_list.save_listing(listing)
+        path = saved_listings.save_listing(listing)
         out.write(
-            f"\nSaved to {path}. Set {model_list.CACHE_ENV}=1 to let ChatQwen "
+            f"\nSaved to {path}. Set {saved_listings.CACHE_ENV}=1 to let ChatQwen "
             "accept the listed ids.\n"
         )
     return 0

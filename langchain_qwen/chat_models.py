@@ -7,7 +7,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from functools import partial
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import openai
 from langchain_core.callbacks import (
@@ -49,6 +49,7 @@ from langchain_qwen._chat.payload import (
     must_stream,
     shape_request,
 )
+from langchain_qwen._chat.reply import PROVIDER
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._dashscope.stream_guard import (
     aguard_stream,
@@ -65,7 +66,6 @@ from langchain_qwen.regions import (
     host_info,
 )
 
-PROVIDER = "qwen"
 # The input fields that make a client the user's own (left alone), per client.
 _USER_CLIENTS = {
     "root_client": frozenset({"client", "root_client"}),
@@ -668,7 +668,7 @@ class ChatQwen(BaseChatOpenAI):
                 sdk_path.install(None, value)
         super().__setattr__(name, value)
 
-    # Errors are translated in one place (`errors.translate`), and streams are
+    # Errors are translated in one place (`_dashscope.translate`), and streams are
     # checked for DashScope's final chunk, around each of the parent's calls.
     def _stream(
         self,
@@ -1225,6 +1225,11 @@ class ChatQwen(BaseChatOpenAI):
                     "token_usage": usage,
                 }
         return generation_chunk
+
+    # The hook the lean transport's chunk builder reproduces. A subclass that
+    # overrides the hook inherits this attribute, so the transport sees that the
+    # two differ and calls the subclass's hook (it imports no model class).
+    _lean_chunk_hook: ClassVar[Any] = _convert_chunk_to_generation_chunk
 
 
 # langchain-core asks on every call whether `_generate` takes a run manager

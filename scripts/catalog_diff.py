@@ -19,8 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from langchain_qwen._dashscope import model_list
-from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import catalog, listed, saved_listings
 from langchain_qwen.catalogue import names as _names
 from langchain_qwen.regions import canonical_region
 
@@ -37,7 +36,7 @@ def diff(ids: Sequence[str], region: str) -> dict[str, list[str]]:
         `missing` (catalogue aliases of the region not listed, retired ones
         left out) and `retired` (listed ids the catalogue says are retired).
     """
-    listing = model_list.Listing(region, "", "", model_list.describe(ids, region))
+    listing = listed.Listing(region, "", "", listed.describe(ids, region))
     names = list(catalog.list_models())
     grammar = catalog._grammar()
     unknown = []
@@ -65,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--region", help="the region, for a raw /models answer")
     args = parser.parse_args(argv)
     try:
-        saved_region, fetched, ids = model_list.read_listing(args.listing)
+        saved_region, fetched, ids = saved_listings.read_listing(args.listing)
         region_name = args.region or saved_region
         if region_name is None:
             raise ValueError("the file does not name its region: pass --region")

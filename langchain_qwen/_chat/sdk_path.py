@@ -27,6 +27,7 @@ Not detected: a wrapper that rewrites the SDK function's bytecode in place
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import logging
 import os
@@ -99,6 +100,14 @@ _OPTION_FIELDS = frozenset(
     {"method", "url", "json_data", "content", "files", "params", "extra_json"}
     | {"headers", "timeout", "max_retries"}
 )
+# langchain-openai's module-level names the transport imports.
+_PARENT_NAMES = {
+    "langchain_openai.chat_models.base": (
+        "_handle_openai_api_error",
+        "_handle_openai_bad_request",
+    ),
+    "langchain_openai.chat_models._client_utils": ("StreamChunkTimeoutError",),
+}
 # Client attributes `_clients._build_plain` reads.
 _CLIENT_ATTRS = ("_client", "_base_url", "default_query", "timeout")
 
@@ -152,11 +161,32 @@ def _module_differences() -> list[str]:
             found.append(f"FinalRequestOptions.{name} is missing")
     if not _clients._PLAIN_BUILD:
         found.append("the SDK's request-building helpers are missing")
-    from langchain_qwen._chat import transport as _transport  # noqa: PLC0415
-
-    if not _transport.LEAN_AVAILABLE:
-        found.append("langchain-openai's error handlers are missing")
+    for module, names in _PARENT_NAMES.items():
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError:
+            found.append(f"cannot import {module}")
+            continue
+        found += [f"{module}.{n} is missing" for n in names if not hasattr(loaded, n)]
     return found
+
+
+def _options(payload: dict[str, Any]) -> Any:
+    """Request options for `payload`, as the SDK's `create` and `post` build them."""
+    from openai._base_client import make_request_options  # noqa: PLC0415
+    from openai._models import FinalRequestOptions  # noqa: PLC0415
+
+    extra: dict[str, Any] = {k: payload[k] for k in _OPTION_ARGS if k in payload}
+    if "security" in inspect.signature(make_request_options).parameters:
+        extra["security"] = {"bearer_auth": True}
+    return FinalRequestOptions.construct(
+        method="post",
+        url="/chat/completions",
+        json_data={k: v for k, v in payload.items() if k not in _OPTION_ARGS},
+        content=None,
+        files=None,
+        **make_request_options(**extra),
+    )
 
 
 def _seen(request: Any) -> tuple[Any, ...]:
@@ -171,8 +201,6 @@ def _seen(request: Any) -> tuple[Any, ...]:
 
 def _build_differences(client: Any) -> list[str]:
     """Build one request the lean way and the SDK's way; compare them."""
-    from langchain_qwen._chat import transport as _transport  # noqa: PLC0415
-
     if missing := [a for a in _CLIENT_ATTRS if not hasattr(client, a)]:
         return [f"the client has no {', '.join(missing)}"]
     sdk_class = (
@@ -185,9 +213,8 @@ def _build_differences(client: Any) -> list[str]:
         "stream": True,
     }
     for case in (payload, {**payload, "extra_headers": {"X-Probe": "1"}}):
-        options = _transport._request_options(case)
-        lean = _clients._build_plain(client, options, 1, sdk_build)
-        sdk = sdk_build(_transport._request_options(case), retries_taken=1)
+        lean = _clients._build_plain(client, _options(case), 1, sdk_build)
+        sdk = sdk_build(_options(case), retries_taken=1)
         if _seen(lean) != _seen(sdk):
             return ["a request built the lean way differs from the SDK's own"]
     return []

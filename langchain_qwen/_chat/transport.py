@@ -46,6 +46,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_qwen._chat import sdk_path
+from langchain_qwen._chat.reply import PROVIDER
 from langchain_qwen._dashscope.clients import (
     QwenAsyncOpenAI,
     QwenOpenAI,
@@ -444,10 +445,8 @@ def _verified(llm: Any, builder: _PlainDeltas) -> bool:
     known = _VERIFIED.get(cls)
     if known is not None:
         return known
-    from langchain_qwen.chat_models import ChatQwen  # noqa: PLC0415
-
-    same = cls._convert_chunk_to_generation_chunk is (
-        ChatQwen._convert_chunk_to_generation_chunk
+    same = cls._convert_chunk_to_generation_chunk is getattr(
+        cls, "_lean_chunk_hook", None
     )
     for reasoning in (None, "why"):
         if not same:
@@ -464,17 +463,10 @@ def _verified(llm: Any, builder: _PlainDeltas) -> bool:
         }
         expected = llm._convert_chunk_to_generation_chunk(chunk, AIMessageChunk, {})
         plain = plain_delta(chunk)
-        got = builder.build(*plain, _provider()) if plain else None
+        got = builder.build(*plain, PROVIDER) if plain else None
         same = got is not None and _dump(got) == _dump(expected)
     _VERIFIED[cls] = same
     return same
-
-
-@functools.cache
-def _provider() -> str:
-    from langchain_qwen.chat_models import PROVIDER  # noqa: PLC0415
-
-    return PROVIDER
 
 
 def chunk_converter(
@@ -493,7 +485,7 @@ def chunk_converter(
     if builder is None or llm.output_version == "v1" or not _verified(llm, builder):
         return convert
     build = builder.build
-    provider = _provider()
+    provider = PROVIDER
 
     def converted(
         chunk: dict[str, Any], default_class: type, base_info: dict | None

@@ -5,7 +5,7 @@
 `QwenAsyncOpenAI`: DashScope's retry policy, the SDK's backoff), built on
 langchain-openai's cached httpx clients, so connection pools, proxies from the
 environment and socket options behave as for the chat model. Errors go through
-`errors.translate`, like every `ChatQwen` call.
+`_dashscope.translate`, like every `ChatQwen` call.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `ChatQwen` wraps each of `_generate`, `_agenerate`, `_stream` and `_astream`
 with these. A stream that ends without a `finish_reason` raises
 `StreamInterruptedError` instead of passing for a complete answer; every error
-raised on the way is translated by `errors.translate`. A stream that ends
+raised on the way is translated by `_dashscope.translate`. A stream that ends
 properly pays one attribute test per chunk.
 """
 
@@ -17,12 +17,8 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import SecretStr
 
 from langchain_qwen._dashscope.clients import reset_response_id, response_id
-from langchain_qwen.errors import (
-    ErrorContext,
-    StreamProgress,
-    stream_incomplete,
-    translate,
-)
+from langchain_qwen._dashscope.translate import stream_incomplete, translate
+from langchain_qwen.errors import ErrorContext, StreamProgress
 
 _SDK_DEFAULT_RETRIES = 2
 

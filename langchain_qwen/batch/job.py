@@ -19,9 +19,10 @@ import openai
 
 from langchain_qwen._dashscope.clients import _httpx
 from langchain_qwen._dashscope.stream_guard import translating
+from langchain_qwen._dashscope.translate import translate
 from langchain_qwen.batch import rules
 from langchain_qwen.batch.rules import BatchKind, BatchProgress
-from langchain_qwen.errors import ErrorContext, QwenError, classify, translate
+from langchain_qwen.errors import ErrorContext, QwenError, classify
 
 ProgressCallback = Callable[[BatchProgress], Any]
 """Called with a `BatchProgress` after every poll of `wait`."""

@@ -768,9 +768,9 @@ def _refuse_or_accept_unknown(model: str, catalog: Mapping[str, ModelInfo]) -> N
 
 def _trusted_listing(region: str) -> tuple[str, frozenset[str]] | None:
     """The saved `/models` listing of `region`, if the user opted in to trust it."""
-    from langchain_qwen._dashscope import model_list  # noqa: PLC0415 (model_list imports us)
+    from langchain_qwen.catalogue import saved_listings  # noqa: PLC0415 (file I/O, on demand)
 
-    return model_list.trusted_ids(region)
+    return saved_listings.trusted_ids(region)
 
 
 def _not_offered(

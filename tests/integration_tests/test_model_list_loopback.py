@@ -16,7 +16,7 @@ import pytest
 from langchain_qwen import ChatQwen
 from langchain_qwen.__main__ import main
 from langchain_qwen._dashscope import model_list
-from langchain_qwen.catalogue import catalog, lifecycle
+from langchain_qwen.catalogue import catalog, lifecycle, saved_listings
 from langchain_qwen.errors import QwenAuthenticationError
 from langchain_qwen.testing import DashScopeServer, error_reply, models_routes
 from langchain_qwen.testing.models import catalogue_ids
@@ -141,7 +141,7 @@ def test_saved_listing_lets_a_listed_odd_name_through(
     odd = "qwen-omni-realtime-beta"  # refused by the grammar ('realtime')
     with DashScopeServer() as server:
         server.model_ids = [odd]  # type: ignore[attr-defined]
-        model_list.save_listing(
+        saved_listings.save_listing(
             model_list.live_models(base_url=server.base_url, region="sg", api_key=KEY)
         )
     with pytest.raises(ValueError, match="Unknown Qwen model"):
@@ -196,7 +196,7 @@ def test_catalog_diff_reports_both_sides(
         listing = model_list.live_models(
             base_url=server.base_url, region="singapore", api_key=KEY
         )
-    path = model_list.save_listing(listing, tmp_path / "listing.json")
+    path = saved_listings.save_listing(listing, tmp_path / "listing.json")
     script = _diff_script()
     assert script.main([str(path)]) == 1
     text = capsys.readouterr().out

@@ -47,13 +47,12 @@ from langchain_qwen import (
     StreamInterruptedError,
     ThrottlingError,
 )
+from langchain_qwen._dashscope.translate import stream_incomplete, translate
 from langchain_qwen.errors import (
     ErrorContext,
     StreamProgress,
     classify,
     error_fields,
-    stream_incomplete,
-    translate,
 )
 from tests.conftest import httpx2
 

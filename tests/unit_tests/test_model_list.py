@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from langchain_qwen import ChatQwen
-from langchain_qwen._dashscope import model_list
-from langchain_qwen._dashscope.model_list import Listing, describe
-from langchain_qwen.catalogue import lifecycle
+from langchain_qwen.catalogue import lifecycle, saved_listings
 from langchain_qwen.catalogue.catalog import UnknownModelWarning, check_model
+from langchain_qwen.catalogue.listed import Listing, describe
 
 KEY = "sk-test"
 
@@ -35,15 +34,15 @@ def _listing(region: str, ids: list[str]) -> Listing:
 
 
 def test_cache_path_respects_xdg_cache_home(tmp_path: Path) -> None:
-    assert model_list.cache_path("singapore") == (
+    assert saved_listings.cache_path("singapore") == (
         tmp_path / "langchain-qwen" / "models-singapore.json"
     )
-    home = model_list.cache_dir({"HOME": "/home/u"})
+    home = saved_listings.cache_dir({"HOME": "/home/u"})
     assert home.parts[-2:] == (".cache", "langchain-qwen")
 
 
 def test_saved_listing_holds_ids_and_date_not_the_key(tmp_path: Path) -> None:
-    path = model_list.save_listing(_listing("beijing", ["qwen-plus", "glm-5.1"]))
+    path = saved_listings.save_listing(_listing("beijing", ["qwen-plus", "glm-5.1"]))
     assert path == tmp_path / "langchain-qwen" / "models-beijing.json"
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved == {
@@ -52,7 +51,7 @@ def test_saved_listing_holds_ids_and_date_not_the_key(tmp_path: Path) -> None:
         "fetched": "2026-12-01T10:00:00+00:00",
         "ids": ["glm-5.1", "qwen-plus"],
     }
-    assert model_list.read_listing(path) == (
+    assert saved_listings.read_listing(path) == (
         "beijing",
         "2026-12-01T10:00:00+00:00",
         ["glm-5.1", "qwen-plus"],
@@ -65,11 +64,11 @@ def test_a_raw_models_answer_reads_too(tmp_path: Path) -> None:
         json.dumps({"object": "list", "data": [{"id": "a", "object": "model"}]}),
         encoding="utf-8",
     )
-    assert model_list.read_listing(raw) == (None, "", ["a"])
+    assert saved_listings.read_listing(raw) == (None, "", ["a"])
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ValueError, match="neither a saved listing"):
-        model_list.read_listing(bad)
+        saved_listings.read_listing(bad)
 
 
 def test_listing_is_trusted_only_when_opted_in(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +76,7 @@ def test_listing_is_trusted_only_when_opted_in(monkeypatch: pytest.MonkeyPatch) 
     odd = "qwen-realtime-beta"
     with pytest.raises(ValueError, match="Unknown Qwen model"):
         check_model(odd, "singapore")
-    model_list.save_listing(_listing("singapore", ["qwen-plus", odd]))
+    saved_listings.save_listing(_listing("singapore", ["qwen-plus", odd]))
     with pytest.raises(ValueError, match="Unknown Qwen model"):
         check_model(odd, "singapore")  # saved, but not opted in
     monkeypatch.setenv("DASHSCOPE_MODEL_CACHE", "1")
@@ -95,11 +94,11 @@ def test_a_trusted_listing_overrides_region_and_retirement(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DASHSCOPE_MODEL_CACHE", "1")
-    model_list.save_listing(_listing("us", ["qwen-long", "qwq-plus"]))
+    saved_listings.save_listing(_listing("us", ["qwen-long", "qwq-plus"]))
     assert check_model("qwen-long", "us").name == "qwen-long"  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="retired"):
         check_model("qwq-plus", "singapore")
-    model_list.save_listing(_listing("singapore", ["qwq-plus"]))
+    saved_listings.save_listing(_listing("singapore", ["qwq-plus"]))
     assert check_model("qwq-plus", "singapore").name == "qwq-plus"  # type: ignore[union-attr]
 
 
@@ -107,10 +106,10 @@ def test_a_broken_cache_file_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DASHSCOPE_MODEL_CACHE", "1")
-    path = model_list.cache_path("singapore")
+    path = saved_listings.cache_path("singapore")
     path.parent.mkdir(parents=True)
     path.write_text("{not json", encoding="utf-8")
-    assert model_list.trusted_ids("singapore") is None
+    assert saved_listings.trusted_ids("singapore") is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ChatQwen(model="qwen-plus", api_key=KEY)
@@ -138,5 +137,5 @@ def test_missing_lists_active_aliases_not_listed() -> None:
 def test_save_needs_a_region_or_a_path(tmp_path: Path) -> None:
     listing = _listing(None, ["x"])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a DashScope host"):
-        model_list.save_listing(listing)
-    assert model_list.save_listing(listing, tmp_path / "l.json").exists()
+        saved_listings.save_listing(listing)
+    assert saved_listings.save_listing(listing, tmp_path / "l.json").exists()
