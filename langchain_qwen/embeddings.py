@@ -17,11 +17,11 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_qwen._chat.tokens import least_tokens
 from langchain_qwen._dashscope.service import (
     DashScopeService,
     apost_json,
     post_json,
-    surely_over,
 )
 from langchain_qwen._dashscope.stream_guard import translating
 from langchain_qwen.catalogue import kinds as model_kinds
@@ -151,6 +151,13 @@ class QwenEmbeddings(DashScopeService, Embeddings, Serializable):
     max_concurrency: int = Field(default=4, ge=1)
     """Requests in flight at once."""
 
+    check_embedding_ctx_length: bool = True
+    """Refuse, before sending, a text certainly over the model's input limit.
+
+    As in `OpenAIEmbeddings`, `False` sends texts as they are. Unlike it, an
+    over-long text is refused (naming a text splitter), not split and averaged.
+    """
+
     _api = "embeddings"
 
     _max_batch: int = PrivateAttr(default=_UNKNOWN_MODEL_BATCH)
@@ -219,9 +226,13 @@ class QwenEmbeddings(DashScopeService, Embeddings, Serializable):
                     "empty texts before embedding them."
                 )
                 raise ValueError(msg)
-            if limit is not None and surely_over(text, limit):
+            if (
+                limit is not None
+                and self.check_embedding_ctx_length
+                and (least := least_tokens([text], self.model, limit)) is not None
+            ):
                 msg = (
-                    f"texts[{i}] ({len(text)} characters) is longer than the "
+                    f"texts[{i}] has at least {least} tokens, longer than the "
                     f"{limit} tokens {self.model} embeds in one text: split it "
                     "into smaller chunks (for example with a text splitter) first."
                 )
