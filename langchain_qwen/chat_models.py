@@ -37,8 +37,8 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_qwen._chat import legacy_parts, sdk_path, tokens
 from langchain_qwen._chat import media as multimodal
-from langchain_qwen._chat import sdk_path, tokens
 from langchain_qwen._chat import transport as _transport
 from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
@@ -545,7 +545,9 @@ class ChatQwen(BaseChatOpenAI):
         if not isinstance(values, dict):
             return values
         values = dict(values)
-        api_key = _pop_first(values, "api_key", "openai_api_key")
+        # `dashscope_api_key`: ChatTongyi's name for it (and the community
+        # embeddings' and reranker's), accepted as the same key.
+        api_key = _pop_first(values, "api_key", "openai_api_key", "dashscope_api_key")
         connection = resolve_connection(
             base_url=_pop_first(values, "base_url", "openai_api_base"),
             region=values.get("region"),
@@ -988,7 +990,7 @@ class ChatQwen(BaseChatOpenAI):
             )
         if isinstance(messages := payload.get("messages"), list):
             prepared = multimodal.prepare_messages(
-                messages,
+                legacy_parts.convert_parts(messages),
                 model=str(payload.get("model")),
                 info=info,
                 dashscope=dashscope,

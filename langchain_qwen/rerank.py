@@ -153,6 +153,11 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
     instruct: str | None = None
     """A ranking task instruction (`qwen3-rerank`)."""
 
+    return_documents: bool = False
+    """Add each document's text to `rerank`'s results, as
+    `{"document": {"text": ...}}` (DashScope's shape; filled in from the input,
+    nothing more is asked of the server)."""
+
     _api = "rerank"
 
     _info: model_kinds.RerankModelInfo | None = PrivateAttr(default=None)
@@ -267,6 +272,14 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
         ranked.sort(key=lambda r: -r["relevance_score"])
         return ranked
 
+    def _documents(
+        self, ranked: list[dict[str, Any]], texts: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        if self.return_documents:
+            for item in ranked:
+                item["document"] = {"text": texts[item["index"]]}
+        return ranked
+
     def _prepare(
         self, documents: Sequence[str | Document], query: str, top_n: int | None
     ) -> tuple[list[str], int | None]:
@@ -304,7 +317,7 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
             answer = post_json(
                 self._client, "/reranks", self._body(texts, query, chosen)
             )
-        return self._results(answer, len(texts))
+        return self._documents(self._results(answer, len(texts)), texts)
 
     async def arerank(
         self,
@@ -332,7 +345,7 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
             answer = await apost_json(
                 self._async_client, "/reranks", self._body(texts, query, chosen)
             )
-        return self._results(answer, len(texts))
+        return self._documents(self._results(answer, len(texts)), texts)
 
     @staticmethod
     def _scored(

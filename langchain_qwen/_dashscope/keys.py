@@ -71,3 +71,23 @@ def check_key(key: Any, *, source: str, host: str) -> None:
         "For a self-hosted or other OpenAI-compatible server, pass its base_url."
     )
     raise ValueError(msg)
+
+
+def one_key(api_key: Any, dashscope_api_key: Any) -> Any:
+    """The key from `api_key` or its community name, `dashscope_api_key`.
+
+    Args:
+        api_key: The `api_key` argument.
+        dashscope_api_key: The `dashscope_api_key` argument (ChatTongyi's,
+            DashScopeEmbeddings' and DashScopeRerank's name).
+
+    Returns:
+        The one that was given, or `None`.
+
+    Raises:
+        ValueError: Both were given.
+    """
+    if api_key is not None and dashscope_api_key is not None:
+        msg = "Pass the key once: api_key=... or dashscope_api_key=..., not both."
+        raise ValueError(msg)
+    return api_key if api_key is not None else dashscope_api_key

@@ -32,6 +32,7 @@ from pydantic import (
 
 from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.keys import one_key
 from langchain_qwen.errors import ErrorContext
 from langchain_qwen.regions import host_info
 
@@ -285,6 +286,10 @@ class DashScopeService(BaseModel):
         if not isinstance(values, dict):
             return values
         values = dict(values)
+        # `dashscope_api_key`: the community DashScope classes' name for it.
+        values["api_key"] = one_key(
+            values.get("api_key"), values.pop("dashscope_api_key", None)
+        )
         key = values.get("api_key")
         if isinstance(key, SecretStr):
             key = key.get_secret_value()
