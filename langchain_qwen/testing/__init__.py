@@ -46,14 +46,11 @@ Only the standard library is used, so the module costs nothing at import time.
 from langchain_qwen.testing._replies import (
     RecordedRequest,
     Reply,
-    completion_body,
-    completion_chunks,
     error_body,
     error_reply,
     json_reply,
     load_recording,
     sse_reply,
-    text_completion,
 )
 from langchain_qwen.testing._server import (
     BUILTIN_ROUTES,
@@ -61,6 +58,11 @@ from langchain_qwen.testing._server import (
     DashScopeServer,
     Route,
     When,
+)
+from langchain_qwen.testing.completions import (
+    completion_body,
+    completion_chunks,
+    text_completion,
 )
 from langchain_qwen.testing.embeddings import (
     EMBEDDINGS_PATHS,

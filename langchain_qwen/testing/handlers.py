@@ -7,12 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from langchain_qwen.catalogue import catalog
-from langchain_qwen.testing._replies import (
-    RecordedRequest,
-    Reply,
+from langchain_qwen.testing._replies import RecordedRequest, Reply, error_reply
+from langchain_qwen.testing.completions import (
     _estimate_tokens,
     _message_text,
-    error_reply,
     text_completion,
 )
 from langchain_qwen.testing.schema_example import schema_example

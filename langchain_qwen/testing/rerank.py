@@ -18,13 +18,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from langchain_qwen.catalogue import kinds as model_kinds
-from langchain_qwen.testing._replies import (
-    RecordedRequest,
-    Reply,
-    _estimate_tokens,
-    error_reply,
-)
+from langchain_qwen.testing._replies import RecordedRequest, Reply, error_reply
 from langchain_qwen.testing._server import BUILTIN_ROUTES
+from langchain_qwen.testing.completions import _estimate_tokens
 from langchain_qwen.testing.embeddings import content_words
 
 if TYPE_CHECKING:

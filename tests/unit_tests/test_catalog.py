@@ -18,9 +18,9 @@ from langchain_qwen.catalogue.catalog import (
     check_model,
     list_models,
     lookup,
-    model_profile,
     parse_catalog,
 )
+from langchain_qwen.catalogue.profiles import model_profile
 
 GLOBAL_REGIONS = ("us", "frankfurt", "hongkong", "tokyo")
 

@@ -21,7 +21,7 @@ from openai._streaming import SSEDecoder
 from pydantic import BaseModel
 
 from langchain_qwen import ChatQwen, StreamInterruptedError
-from langchain_qwen._chat import transport
+from langchain_qwen._chat import deltas, transport
 from langchain_qwen._dashscope.sse import SSEParser
 from langchain_qwen.testing import completion_body, completion_chunks
 from tests.conftest import httpx2
@@ -353,25 +353,25 @@ def _everything(generation: Any) -> Any:
 @pytest.mark.parametrize("first_info", [{}, None, {"headers": {"a": "b"}}])
 def test_plain_deltas_equal_the_hooks(index: int, first_info: Any) -> None:
     model = ChatQwen(model="qwen-plus", api_key="sk-test", base_url=BASE)
-    convert = transport.chunk_converter(model)
+    convert = deltas.chunk_converter(model)
     assert convert != model._convert_chunk_to_generation_chunk  # the fast one
     event = _EVENTS[index]
     expected = model._convert_chunk_to_generation_chunk(
-        json.loads(json.dumps(event)), transport.AIMessageChunk, first_info
+        json.loads(json.dumps(event)), deltas.AIMessageChunk, first_info
     )
-    got = convert(json.loads(json.dumps(event)), transport.AIMessageChunk, first_info)
+    got = convert(json.loads(json.dumps(event)), deltas.AIMessageChunk, first_info)
     assert _everything(got) == _everything(expected)
-    if transport.plain_delta(event) is not None and not first_info:
+    if deltas.plain_delta(event) is not None and not first_info:
         # Built directly, with fresh containers: changing one never changes
         # the next.
-        again = convert(json.loads(json.dumps(event)), transport.AIMessageChunk, {})
+        again = convert(json.loads(json.dumps(event)), deltas.AIMessageChunk, {})
         for key in ("additional_kwargs", "response_metadata", "tool_calls"):
             assert getattr(got.message, key) is not getattr(again.message, key)
         assert got.message.model_fields_set is not again.message.model_fields_set
 
 
 def test_only_plain_text_deltas_skip_the_hooks() -> None:
-    plain = [transport.plain_delta(json.loads(json.dumps(e))) for e in _EVENTS]
+    plain = [deltas.plain_delta(json.loads(json.dumps(e))) for e in _EVENTS]
     assert [p is not None for p in plain] == [True] * 10 + [False] * 12
     assert plain[5] == ("", "Let me think", None)
     assert plain[7] == ("x", None, "delta-id")
@@ -379,13 +379,13 @@ def test_only_plain_text_deltas_skip_the_hooks() -> None:
 
 def test_a_chunk_built_directly_behaves_as_a_validated_one() -> None:
     model = ChatQwen(model="qwen-plus", api_key="sk-test", base_url=BASE)
-    convert = transport.chunk_converter(model)
+    convert = deltas.chunk_converter(model)
     first = convert(
-        _event({"content": "Hel", "role": "assistant"}), transport.AIMessageChunk, {}
+        _event({"content": "Hel", "role": "assistant"}), deltas.AIMessageChunk, {}
     )
     second = convert(
         _event({"content": "lo", "reasoning_content": "r"}),
-        transport.AIMessageChunk,
+        deltas.AIMessageChunk,
         {},
     )
     assert first is not None
@@ -411,14 +411,14 @@ class _OwnHook(ChatQwen):
 
 def test_a_subclass_hook_and_output_v1_keep_the_hooks() -> None:
     own = _OwnHook(model="qwen-plus", api_key="sk-test", base_url=BASE)
-    convert = transport.chunk_converter(own)
-    got = convert(_event({"content": "x"}), transport.AIMessageChunk, {})
+    convert = deltas.chunk_converter(own)
+    got = convert(_event({"content": "x"}), deltas.AIMessageChunk, {})
     assert got is not None
     assert got.message.additional_kwargs == {"seen": True}
     v1 = ChatQwen(
         model="qwen-plus", api_key="sk-test", base_url=BASE, output_version="v1"
     )
-    assert transport.chunk_converter(v1) == v1._convert_chunk_to_generation_chunk
+    assert deltas.chunk_converter(v1) == v1._convert_chunk_to_generation_chunk
 
 
 def test_langchain_core_still_sees_the_run_manager_parameter() -> None:
