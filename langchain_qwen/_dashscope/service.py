@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_qwen._dashscope import migrant_args
 from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
 from langchain_qwen._dashscope.keys import one_key
@@ -285,7 +286,7 @@ class DashScopeService(BaseModel):
         """Resolve region, endpoint and key with the same rules as `ChatQwen`."""
         if not isinstance(values, dict):
             return values
-        values = dict(values)
+        values = migrant_args.translate(values, cls.__name__)
         # `dashscope_api_key`: the community DashScope classes' name for it.
         values["api_key"] = one_key(
             values.get("api_key"), values.pop("dashscope_api_key", None)

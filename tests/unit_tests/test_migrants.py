@@ -154,3 +154,37 @@ def test_the_plain_progress_bar() -> None:
 def test_rerank_top_n_defaults_to_three_as_dashscope_rerank() -> None:
     assert QwenRerank(api_key=KEY).top_n == 3
     assert QwenRerank(api_key=KEY, return_documents=True).return_documents
+
+
+@pytest.mark.parametrize("cls", [QwenEmbeddings, QwenRerank])
+def test_openai_names_for_key_and_endpoint_are_ours(cls: Any) -> None:
+    made = cls(openai_api_key=KEY, openai_api_base="http://127.0.0.1:8000/v1")
+    assert made.api_key.get_secret_value() == KEY
+    assert made.base_url.startswith("http://127.0.0.1:8000")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "names"),
+    [
+        ("embedding_ctx_length", 8191, "check_embedding_ctx_length=False"),
+        ("tiktoken_model_name", "cl100k_base", "Qwen's own tokenizer"),
+        ("client", object(), "http_client="),
+        ("openai_proxy", "http://proxy:3128", "httpx.Client(proxy=...)"),
+        ("skip_empty", True, "drop them first"),
+        ("retry_min_seconds", 4, "max_retries="),
+        ("deployment", "ada", "Azure OpenAI"),
+        ("openai_organization", "org-1", "workspace_id="),
+        ("text_type", "query", "embed_query and embed_documents"),
+    ],
+)
+def test_arguments_without_an_equivalent_name_the_replacement(
+    name: str, value: Any, names: str
+) -> None:
+    with pytest.raises(ValueError, match=f"does not take {name}") as err:
+        QwenEmbeddings(api_key=KEY, **{name: value})
+    assert names in str(err.value)
+
+
+def test_dashscope_rerank_client_is_refused_with_the_replacement() -> None:
+    with pytest.raises(ValueError, match="QwenRerank does not take client"):
+        QwenRerank(api_key=KEY, client=object())
