@@ -44,6 +44,8 @@ _log = logging.getLogger(__name__)
 _OPENAI_DIR = os.path.dirname(openai.__file__) + os.sep
 _COMPLETIONS_MODULE = "openai.resources.chat.completions"
 _CHAT_MODULE = "openai.resources.chat"
+# The SDK resource's cached wrappers that langchain-openai (and tests) use.
+_WRAPPERS = ("with_raw_response", "with_streaming_response")
 
 _P = inspect.Parameter
 _POS = _P.POSITIONAL_OR_KEYWORD
@@ -339,7 +341,17 @@ def _chat_patched(root: Any, sync: bool) -> bool:
         return False
     module = sys.modules.get(_COMPLETIONS_MODULE)
     expected = getattr(module, "Completions" if sync else "AsyncCompletions", None)
-    return type(completions) is not expected or "create" in completions.__dict__
+    if type(completions) is not expected:
+        return True
+    own = completions.__dict__
+    if "create" in own:
+        return True
+    # The SDK caches its own wrappers here; anything else was put by a patch.
+    return any(
+        (wrapper := own.get(name)) is not None
+        and not type(wrapper).__module__.startswith("openai.")
+        for name in _WRAPPERS
+    )
 
 
 def watched(llm: Any, *, sync: bool) -> bool:
