@@ -525,23 +525,25 @@ def test_with_structured_output_builds(
     )
 
 
+class SelfEvaluation(TypedDict):
+    score: int
+    text: str
+
+
+class JokeWithEvaluation(TypedDict):
+    """Joke to tell user."""
+
+    setup: str
+    punchline: str
+    evaluation: SelfEvaluation
+
+
 def test_structured_output_strict_and_nested() -> None:
     class Joke(BaseModel):
         """Joke to tell user."""
 
         setup: str = Field(description="question to set up a joke")
         punchline: str = Field(description="answer to resolve the joke")
-
-    class SelfEvaluation(TypedDict):
-        score: int
-        text: str
-
-    class JokeWithEvaluation(TypedDict):
-        """Joke to tell user."""
-
-        setup: str
-        punchline: str
-        evaluation: SelfEvaluation
 
     llm = _model(model=TOOLS_MODEL)
     for method in ("function_calling", "json_schema"):
