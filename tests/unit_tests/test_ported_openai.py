@@ -726,3 +726,29 @@ def test_v1_stream_keeps_string_content_and_builds_tool_call_blocks() -> None:
         "args": {"city": "Hangzhou"},
         "id": "call_w",
     } in final.content_blocks
+
+
+def test_a_v1_answer_sent_back_keeps_only_its_text() -> None:
+    answer = AIMessage(
+        [
+            {"type": "reasoning", "reasoning": "Because..."},
+            {
+                "type": "text",
+                "text": "Hello, world!",
+                "annotations": [{"type": "citation", "url": "https://example.com"}],
+            },
+        ],
+        id="chatcmpl-1",
+        response_metadata={"model_provider": "qwen", "output_version": "v1"},
+    )
+    sent = _sent([HumanMessage("hi"), answer, HumanMessage("more")])["messages"][1]
+    assert sent == {"role": "assistant", "content": "Hello, world!"}
+
+
+def test_a_developer_message_is_sent_with_its_role() -> None:
+    # DashScope documents no "developer" role; unknown is not no: sent as given.
+    message = SystemMessage(
+        "Be brief.", additional_kwargs={"__openai_role__": "developer"}
+    )
+    sent = _sent([message, HumanMessage("x")])["messages"]
+    assert sent[0] == {"role": "developer", "content": "Be brief."}
