@@ -26,9 +26,11 @@ except QuotaExceededError:  # never retried, even when sent as a 429
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Literal
 
 from langchain_core.exceptions import (
@@ -199,7 +201,14 @@ class ErrorFields:
 
 
 # Types that say nothing about the cause: the code says it, if anything.
-_GENERIC_TYPES = frozenset({"invalid_request_error", "error", "api_error"})
+# DashScope's error codes and message patterns, with their source and date.
+_FACTS: Mapping[str, Any] = json.loads(
+    resources.files("langchain_qwen.data")
+    .joinpath("errors.json")
+    .read_text(encoding="utf-8")
+)
+# `type` values that say nothing: the code is then read from `code` only.
+_GENERIC_TYPES = frozenset(_FACTS["generic_types"])
 
 
 def error_fields(body: Any, top: Any = None) -> ErrorFields:
@@ -240,66 +249,18 @@ def error_fields(body: Any, top: Any = None) -> ErrorFields:
     )
 
 
-_MODERATION_CODES = frozenset(
-    {
-        "data_inspection_failed",
-        "DataInspectionFailed",
-        "CustomRoleBlocked",
-        "FaqRuleBlocked",
-        "IPInfringementSuspect",
-    }
-)
-_BILLING_CODES = frozenset(
-    {
-        "Arrearage",
-        "CommodityNotPurchased",
-        "PrepaidBillOverdue",
-        "PostpaidBillOverdue",
-        "AccessDenied.Unpurchased",
-    }
-)
-_QUOTA_CODES = frozenset(
-    {
-        "insufficient_quota",
-        "Throttling.AllocationQuota",
-        "AllocationQuota.FreeTierOnly",
-    }
-)
-_THROTTLING_CODES = frozenset(
-    {
-        "limit_requests",
-        "limit_burst_rate",
-        "LimitRequests",
-        "Throttling",
-        "Throttling.RateQuota",
-        "Throttling.BurstRate",
-    }
-)
-_SERVER_CODES = frozenset(
-    {
-        "InternalError",
-        "internal_error",
-        "SystemError",
-        "ModelServiceFailed",
-        "RequestTimeOut",
-        "ModelServingError",
-        "ModelUnavailable",
-    }
-)
-_NOT_FOUND_CODES = frozenset(
-    {"model_not_found", "ModelNotFound", "model_not_supported", "ModelNotSupported"}
-)
-_AUTH_CODES = frozenset({"invalid_api_key", "InvalidApiKey", "NOT AUTHORIZED"})
+_CODES: Mapping[str, list[str]] = _FACTS["codes"]
+_MODERATION_CODES = frozenset(_CODES["moderation"])
+_BILLING_CODES = frozenset(_CODES["billing"])
+_QUOTA_CODES = frozenset(_CODES["quota"])
+_THROTTLING_CODES = frozenset(_CODES["throttling"])
+_SERVER_CODES = frozenset(_CODES["server"])
+_NOT_FOUND_CODES = frozenset(_CODES["not_found"])
+_AUTH_CODES = frozenset(_CODES["auth"])
 # Patterns of error messages, matched case-insensitively. Kept as source and
 # compiled by `re` (and cached there) on the first error, not at import.
-_MODEL_MISSING = (
-    r"model not exist|model can not be found|does not exist or you do not have "
-    r"access|unsupported model"
-)
-_CONTEXT_OVERFLOW = (
-    r"range of input length|input length should be|exceeds? (?:the )?(?:model'?s? )?"
-    r"(?:context|max(?:imum)? input)|context[_ ]length[_ ]exceeded"
-)
+_MODEL_MISSING: str = _FACTS["message_patterns"]["model_missing"]
+_CONTEXT_OVERFLOW: str = _FACTS["message_patterns"]["context_overflow"]
 
 
 def classify(

@@ -8,10 +8,12 @@ hosts, and resolves which endpoint a `ChatQwen` talks to.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from importlib import resources
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 COMPAT_PATH = "/compatible-mode/v1"
@@ -47,62 +49,33 @@ class Region:
     default_model: str
 
 
-REGIONS: dict[str, Region] = {
-    r.name: r
-    for r in (
-        Region(
-            "singapore",
-            ("intl", "international", "sg", "ap-southeast-1"),
-            "ap-southeast-1",
-            "dashscope-intl.aliyuncs.com",
-            True,
-            "qwen-plus",
-        ),
-        Region(
-            "us",
-            ("virginia", "us-east-1"),
-            "us-east-1",
-            "dashscope-us.aliyuncs.com",
-            # Listed on the compatible-chat page of 2026-10-13.
-            True,
-            "qwen-plus-us",
-        ),
-        Region(
-            "beijing",
-            ("cn", "china", "cn-beijing"),
-            "cn-beijing",
-            "dashscope.aliyuncs.com",
-            True,
-            "qwen-plus",
-        ),
-        Region(
-            "hongkong",
-            ("hk", "cn-hongkong"),
-            "cn-hongkong",
-            "cn-hongkong.dashscope.aliyuncs.com",
-            True,
-            "qwen-plus",
-        ),
-        Region(
-            "frankfurt",
-            ("germany", "eu", "eu-central-1"),
-            "eu-central-1",
-            None,
-            True,
-            "qwen-plus",
-        ),
-        Region(
-            "tokyo",
-            ("japan", "ap-northeast-1"),
-            "ap-northeast-1",
-            None,
-            True,
-            "qwen-plus",
-        ),
+def _load() -> Mapping[str, Any]:
+    # importlib.resources reads the file from a wheel or a zip as well as from a
+    # source checkout.
+    text = (
+        resources.files("langchain_qwen.data")
+        .joinpath("regions.json")
+        .read_text(encoding="utf-8")
     )
-}
+    return cast("Mapping[str, Any]", json.loads(text))
 
-DEFAULT_REGION = "singapore"
+
+_DATA = _load()
+
+REGIONS: dict[str, Region] = {
+    raw["name"]: Region(
+        raw["name"],
+        tuple(raw["aliases"]),
+        raw["region_id"],
+        raw["shared_host"],
+        raw["workspace_domains"],
+        raw["default_model"],
+    )
+    for raw in _DATA["regions"]
+}
+"""The regions, from `data/regions.json` (its `source` and `date` name the pages)."""
+
+DEFAULT_REGION: str = _DATA["default_region"]
 
 _BY_ALIAS: dict[str, str] = {
     alias: r.name for r in REGIONS.values() for alias in (r.name, *r.aliases)
@@ -111,10 +84,8 @@ _BY_REGION_ID: dict[str, str] = {r.region_id: r.name for r in REGIONS.values()}
 _BY_SHARED_HOST: dict[str, str] = {
     r.shared_host: r.name for r in REGIONS.values() if r.shared_host
 }
-_CODING_HOSTS = {
-    "coding.dashscope.aliyuncs.com": "beijing",
-    "coding-intl.dashscope.aliyuncs.com": "singapore",
-}
+# The Coding Plan hosts and their regions (`data/regions.json`).
+_CODING_HOSTS: dict[str, str] = dict(_DATA["coding_hosts"]["hosts"])
 # `{label}.{region-id}.maas.aliyuncs.com`: the label is a workspace id, or one of
 # the reserved labels of the trial and token-plan domains.
 _MAAS_HOST = re.compile(

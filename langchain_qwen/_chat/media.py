@@ -4,7 +4,8 @@ By the time a request reaches these functions, `BaseChatOpenAI` has already
 turned LangChain's standard image blocks (URL and base64) into OpenAI
 `image_url` parts and standard base64 audio into `input_audio`. DashScope's own
 parts (`{"type": "video", "video": [frames]}`, `video_url`, `input_audio`) pass
-through it unchanged. What is left for DashScope (API_FACTS section 5):
+through it unchanged. What is left for DashScope
+(alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions):
 
 - `input_audio.data` must be a URL or a data URL, and `format` is required;
 - `type: "file"` parts (PDFs, documents) are rejected by the compatible API;
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from langchain_core.messages import BaseMessage
 
+from langchain_qwen._chat.facts import FEW_FRAMES, MANY_FRAMES, MANY_FRAMES_PREFIXES
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue.catalog import ModelInfo
 
@@ -43,9 +45,6 @@ _CAPABILITIES = {
     "video": "video_inputs",
     "audio": "audio_inputs",
 }
-# Families documented with up to 512 frames; the natively multimodal Qwen3.5+
-# models are newer than that rule and get the larger, permissive limit.
-_MANY_FRAMES_PREFIXES = ("qwen3-vl", "qwen2.5-vl", "qwen3.5", "qwen3.6", "qwen3.7")
 # MIME subtypes (as langchain-core derives `format` from `mime_type`) whose
 # DashScope format name differs.
 _AUDIO_FORMATS = {
@@ -68,7 +67,8 @@ def max_video_frames(model: str) -> int:
     Returns:
         512 for Qwen3-VL, Qwen2.5-VL and Qwen3.5 or newer; 80 otherwise.
     """
-    return 512 if model.startswith(_MANY_FRAMES_PREFIXES) else 80
+    # `data/request_rules.json`: the documented families, and Qwen3.5 or newer.
+    return MANY_FRAMES if model.startswith(MANY_FRAMES_PREFIXES) else FEW_FRAMES
 
 
 def prepare_messages(

@@ -2,8 +2,8 @@
 
 Pure functions on the OpenAI-style message dicts that `langchain-openai` builds,
 read beside the LangChain messages they came from (which carry what the dicts
-lose: reasoning and the partial-mode flag). The rules are API_FACTS.md
-section 5:
+lose: reasoning and the partial-mode flag). The rules are those of
+alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions:
 
 - several system messages become one at the front; Qwen-Long's `fileid://`
   entries stay separate system messages right after it;

@@ -7,7 +7,9 @@ the top level of the JSON body that DashScope reads.
 The rest checks a request against the model it names before anything is sent:
 the model name's type, the thinking switches and `reasoning_effort`, the
 sampling and token ranges, `stop`, `response_format` and the message list
-(API_FACTS.md sections 1, 4, 5 and 6), and decides whether the model answers
+(the OpenAI Chat API reference,
+alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions,
+and its thinking and error-code pages), and decides whether the model answers
 only when streamed. `check_settings` is the part that needs no messages: it
 runs at construction on the instance's own fields and again on every call.
 """
@@ -19,6 +21,8 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from langchain_qwen._chat.facts import RANGES
+from langchain_qwen._chat.facts import Range as FactRange
 from langchain_qwen._chat.messages import check_message_list, normalise_messages
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue.catalog import ModelInfo
@@ -65,23 +69,11 @@ def move_dashscope_fields(payload: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 
 _THINKING_FLAGS = ("enable_thinking", "preserve_thinking")
-# Value ranges DashScope enforces (API_FACTS.md section 4): (low, low included,
-# high, high included, integer only). `None` means unbounded on that side.
-_Range = tuple[float | None, bool, float | None, bool, bool]
-_RANGES: dict[str, _Range] = {
-    "temperature": (0, True, 2, False, False),
-    "top_p": (0, False, 1, True, False),
-    "top_k": (0, True, None, False, True),
-    "presence_penalty": (-2, True, 2, True, False),
-    "repetition_penalty": (0, False, None, False, False),
-    "seed": (0, True, 2**31 - 1, True, True),
-    "n": (1, True, 4, True, True),
-    "thinking_budget": (1, True, None, False, True),
-    "max_tokens": (1, True, None, False, True),
-    "max_completion_tokens": (1, True, None, False, True),
-    "top_logprobs": (0, True, 5, True, True),
-}
-# DashScope's `response_format` types (API_FACTS.md section 3).
+# Value ranges DashScope enforces (`data/request_rules.json`).
+_RANGES = RANGES
+_Range = FactRange
+# DashScope's `response_format` types
+# (alibabacloud.com/help/en/model-studio/qwen-structured-output).
 _RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 # What tunes thinking, and so means nothing in a call without it.
 _THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
@@ -531,10 +523,11 @@ def use_max_completion_tokens(
 ) -> dict[str, Any]:
     """Send `max_tokens` as `max_completion_tokens`, as `ChatOpenAI` does.
 
-    DashScope replaced `max_tokens` with `max_completion_tokens` (reasoning
-    included) in April 2026 (CHANGES_2026H2.md section 2). When both are set,
-    the one given in the call wins over the instance's; both at the same
-    level, with different values, is a contradiction.
+    DashScope replaced `max_tokens` with `max_completion_tokens` (reasoning included) in
+    April 2026 (notice 724,
+    alibabacloud.com/en/notice/model_studio_notice_of_changes_to_certain_model_fields_724).
+    When both are set, the one given in the call wins over the instance's; both at the
+    same level, with different values, is a contradiction.
 
     Args:
         payload: The request payload; not modified.

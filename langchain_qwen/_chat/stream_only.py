@@ -1,11 +1,12 @@
 """Answers of streaming-only models, reshaped like a non-streamed answer.
 
-Some models answer only when streamed (API_FACTS.md section 1.4). `invoke` on
-them streams under the hood; core's `generate_from_stream` merges the chunks,
-and this module moves what the chunks carried into the places a non-streamed
-answer has them, so that callers cannot tell the two apart: the message's
-`response_metadata` (after core merges `llm_output` into it) and the result's
-`llm_output` and `generation_info` hold the same keys.
+Some models answer only when streamed
+(alibabacloud.com/help/en/model-studio/deep-thinking). `invoke` on them streams under
+the hood; core's `generate_from_stream` merges the chunks, and this module moves what
+the chunks carried into the places a non-streamed answer has them, so that callers
+cannot tell the two apart: the message's `response_metadata` (after core merges
+`llm_output` into it) and the result's `llm_output` and `generation_info` hold the same
+keys.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """Structured output on DashScope: the method, the response format, the JSON rules.
 
-DashScope has three ways to get structured output (API_FACTS section 3): a forced
-tool call, `response_format` `json_object` (which needs the word "JSON" in a
-system or user message) and `json_schema` (only on some models). Neither JSON
-mode works while the model thinks.
+DashScope has three ways to get structured output
+(alibabacloud.com/help/en/model-studio/qwen-structured-output): a forced tool call,
+`response_format` `json_object` (which needs the word "JSON" in a system or user
+message) and `json_schema` (only on some models). Neither JSON mode works while the
+model thinks.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from langchain_core.utils.function_calling import (
     convert_to_openai_tool,
 )
 
+from langchain_qwen._chat.facts import VALID_NAME as _VALID_NAME
 from langchain_qwen._chat.tools import (
     FREE_CHOICES,
     refuse_while_thinking,
@@ -46,8 +47,6 @@ JSON_HINT = "Respond in JSON."
 """What is added to the prompt when JSON mode is on and no message says "JSON"."""
 
 _RESPONSE_FORMATS = ("json_object", "json_schema")
-# DashScope: json_schema.name takes letters, digits, '_' and '-', up to 64.
-_VALID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def default_method(info: ModelInfo | None) -> Method:

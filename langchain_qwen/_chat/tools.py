@@ -1,9 +1,10 @@
 """DashScope's rules for tool calling: pure checks on tools and `tool_choice`.
 
-DashScope accepts OpenAI's tool-calling shapes with a few extra rules (API_FACTS
-section 2): a tool may not be named `search`; `n` must be 1 with tools; some
-models have no tool support; older models reject `tool_choice: "required"`; and
-no model may be forced to call a tool while it is thinking.
+DashScope accepts OpenAI's tool-calling shapes with a few extra rules
+(docs.qwencloud.com/developer-guides/text-generation/function-calling): a tool may not
+be named `search`; `n` must be 1 with tools; some models have no tool support; older
+models reject `tool_choice: "required"`; and no model may be forced to call a tool while
+it is thinking.
 
 Model-specific rules need a catalogue entry (`ModelInfo`); without one (a model
 the catalogue does not list, or `validate_model=False`) the request is passed
@@ -13,12 +14,12 @@ target is DashScope (`dashscope=True`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langchain_core.tools import StructuredTool
 
+from langchain_qwen._chat.facts import VALID_NAME as _VALID_NAME
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue.catalog import ModelInfo
 
@@ -27,8 +28,6 @@ FREE_CHOICES = frozenset({"auto", "none"})
 
 _FORCE_ANY = frozenset({"any", "required"})
 _FORBIDDEN_NAMES = frozenset({"search"})
-# DashScope: "only letters, digits, underscores (_), and hyphens (-)".
-_VALID_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def tool_names(tools: Sequence[Any]) -> list[str]:

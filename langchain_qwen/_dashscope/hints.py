@@ -10,6 +10,7 @@ import re
 
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.errors import (
+    _FACTS,
     _NOT_FOUND_CODES,
     BillingError,
     ContentModerationError,
@@ -94,62 +95,9 @@ def _model_hint(ctx: ErrorContext, code: str | None) -> str:
 
 
 # (message pattern, hint), matched case-insensitively like the patterns above.
-_REQUEST_HINTS: tuple[tuple[str, str], ...] = (
-    (
-        r"enable_thinking must be set to false|enable_thinking only support "
-        r"stream|enable_thinking必须",
-        "{model} thinks only in streamed calls: use model.stream(...) or "
-        "ChatQwen(..., streaming=True), or pass enable_thinking=False.",
-    ),
-    (
-        r"only support stream mode|does not support http call|only "
-        r"supports? stream",
-        "{model} answers only streamed calls: use model.stream(...) or "
-        "ChatQwen(..., streaming=True).",
-    ),
-    (
-        r"enable_thinking parameter is restricted to true",
-        "{model} always thinks: drop enable_thinking=False.",
-    ),
-    (
-        r"does not support enable_thinking|NotSupportEnableThinking",
-        "{model} has no thinking switch: drop enable_thinking (and thinking_budget).",
-    ),
-    (
-        r"thinking_budget",
-        "Set thinking_budget to a positive integer no larger than the "
-        "model's thinking limit, or drop it.",
-    ),
-    (
-        r"json mode response is not supported when enable_thinking",
-        "JSON output is not available while {model} thinks: pass "
-        "enable_thinking=False (e.g. ChatQwen(..., enable_thinking=False)"
-        ".with_structured_output(...)).",
-    ),
-    (
-        r"tool_choice",
-        "This model, or thinking mode, takes tool_choice 'auto' or 'none' "
-        "only: to force a tool, pass enable_thinking=False; otherwise drop "
-        "tool_choice.",
-    ),
-    (
-        r"must contain the word 'json'",
-        "JSON mode needs the word 'json' in the messages: mention JSON in the "
-        "system or user message.",
-    ),
-    (
-        r"range of max_tokens",
-        "Lower max_tokens to at most {max_output}.",
-    ),
-    (
-        r'role "tool" must be a response',
-        "Each ToolMessage must follow the AIMessage whose tool_calls it "
-        "answers, with the same tool_call_id.",
-    ),
-    (
-        r"does not support enable_search",
-        "{model} cannot search the web: drop enable_search.",
-    ),
+# (message pattern, hint) pairs from `data/errors.json`; the first match wins.
+_REQUEST_HINTS: tuple[tuple[str, str], ...] = tuple(
+    (rule["pattern"], rule["hint"]) for rule in _FACTS["request_hints"]["rules"]
 )
 
 

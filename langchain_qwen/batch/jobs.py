@@ -32,12 +32,8 @@ from langchain_qwen._dashscope.connection import resolve_connection
 from langchain_qwen._dashscope.keys import one_key
 from langchain_qwen._dashscope.stream_guard import context_for, translating
 from langchain_qwen.batch import rules
-from langchain_qwen.batch.job import (
-    ProgressCallback,
-    QwenBatchError,
-    _BatchJob,
-)
-from langchain_qwen.batch.rules import BatchKind, BatchProgress
+from langchain_qwen.batch.job import _BatchJob
+from langchain_qwen.batch.rules import BatchKind
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.catalogue import kinds as model_kinds
 from langchain_qwen.chat_models import ChatQwen
@@ -564,15 +560,3 @@ def submit_embeddings_batch(
     job.info = batch
     job._model_name = model
     return job
-
-
-__all__ = [
-    "BatchProgress",
-    "ProgressCallback",
-    "QwenBatchError",
-    "QwenBatchJob",
-    "QwenEmbeddingsBatchJob",
-    "asubmit_batch",
-    "submit_batch",
-    "submit_embeddings_batch",
-]

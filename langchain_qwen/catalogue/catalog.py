@@ -9,7 +9,6 @@ region, and describe a model as a LangChain model profile.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import functools
 import json
@@ -39,6 +38,7 @@ from langchain_qwen.catalogue.lifecycle import (
     Lifecycle,
     QwenModelWarning,
     UnknownModelWarning,
+    real_date,
     warn_once,
 )
 from langchain_qwen.regions import canonical_region
@@ -104,14 +104,6 @@ def _catalog() -> Mapping[str, ModelInfo]:
     return parse_catalog(_decode())
 
 
-def _is_date(year: int, month: int, day: int) -> bool:
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
 def _split_snapshot(model: str) -> tuple[str, str] | None:
     """Split a snapshot name into its stem and a well-formed snapshot suffix.
 
@@ -127,12 +119,12 @@ def _split_snapshot(model: str) -> tuple[str, str] | None:
     us = model.endswith(_US_SUFFIX)
     dated = _DATED.match(model.removesuffix(_US_SUFFIX) if us else model)
     if dated is not None:
-        if not _is_date(int(dated["y"]), int(dated["m"]), int(dated["d"])):
+        if not real_date(int(dated["y"]), int(dated["m"]), int(dated["d"])):
             return None
         return dated["base"], model[len(dated["base"]) :]
     legacy = _LEGACY.match(model)
     # A leap year, so that a legacy "0229" alias stays valid.
-    if legacy is not None and _is_date(2000, int(legacy["m"]), int(legacy["d"])):
+    if legacy is not None and real_date(2000, int(legacy["m"]), int(legacy["d"])):
         return legacy["base"], model[len(legacy["base"]) :]
     return None
 
@@ -175,21 +167,15 @@ def lookup(model: str) -> ModelInfo | None:
 
 def _suggest(model: str, aliases: list[str]) -> list[str]:
     """Up to three known names close to an unknown one."""
-    suggestions: list[str] = []
-    # A capitalised id is the commonest near miss: DashScope ids are lower case.
-    if model.lower() != model and lookup(model.lower()) is not None:
-        suggestions.append(model.lower())
+    from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
+
     # A typo in the alias part of a snapshot: match the stem, keep the suffix.
-    split = _split_snapshot(model)
-    stem, suffix = split if split is not None else (model, "")
-    for name in difflib.get_close_matches(stem, aliases, n=3, cutoff=0.6):
-        candidate = name + suffix
-        if lookup(candidate) is None:
-            # The alias has no such snapshot form: offer the alias itself.
-            candidate = name
-        if candidate not in suggestions:
-            suggestions.append(candidate)
-    return suggestions[:3]
+    return _names.close_names(
+        model,
+        aliases,
+        known=lambda name: lookup(name) is not None,
+        split=_split_snapshot,
+    )
 
 
 def _check_region(region: str) -> None:

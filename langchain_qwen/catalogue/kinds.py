@@ -10,7 +10,6 @@ list the models of a region. The chat catalogue is `catalog`.
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -277,13 +276,9 @@ def _check(
 ) -> _Info:
     info = index.get(name)
     if info is None:
-        candidates = list(index)
-        suggestions = []
-        if name.lower() in index:
-            suggestions.append(name.lower())
-        for close in difflib.get_close_matches(name, candidates, n=3, cutoff=0.6):
-            if close not in suggestions:
-                suggestions.append(close)
+        from langchain_qwen.catalogue import names  # noqa: PLC0415
+
+        suggestions = names.close_names(name, index, known=index.__contains__)
         hint = (
             f" Did you mean {', '.join(repr(s) for s in suggestions[:3])}?"
             if suggestions

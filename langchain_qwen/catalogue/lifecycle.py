@@ -72,6 +72,15 @@ class Lifecycle:
     source: str
 
 
+def real_date(year: int, month: int, day: int) -> bool:
+    """Whether the numbers make a real calendar date (snapshot suffixes, `-0229`)."""
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def is_iso_date(value: Any) -> bool:
     """Whether `value` is a `YYYY-MM-DD` string of a real date."""
     if not isinstance(value, str):
@@ -136,5 +145,6 @@ __all__ = [
     "UnknownModelWarning",
     "is_iso_date",
     "parse_lifecycle",
+    "real_date",
     "warn_once",
 ]

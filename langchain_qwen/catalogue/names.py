@@ -15,10 +15,12 @@ name within two letter edits of a known name whose numbers are the same
 
 from __future__ import annotations
 
-import datetime
+import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from langchain_qwen.catalogue.lifecycle import real_date
 
 _DATE = re.compile(r"-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?=-us$|$)")
 _QWEN_HEAD = re.compile(r"^(?P<head>qwen)(?:\d+(?:\.\d+)?)?$")
@@ -47,17 +49,9 @@ class Grammar:
     words: frozenset[str]
 
 
-def _real_date(year: int, month: int, day: int) -> bool:
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
 def _four_digits_ok(token: str) -> bool:
     # DashScope uses both MMDD (qwen3.8-max-0902) and YYMM (...-thinking-2507).
-    month_day = _real_date(2000, int(token[:2]), int(token[2:]))
+    month_day = real_date(2000, int(token[:2]), int(token[2:]))
     year_month = 24 <= int(token[:2]) <= 39 and 1 <= int(token[2:]) <= 12
     return month_day or year_month
 
@@ -88,6 +82,43 @@ def words_of(names: Iterable[str], heads: Iterable[str]) -> frozenset[str]:
             if token.isalpha() and token not in head_set:
                 words.add(token)
     return frozenset(words)
+
+
+def close_names(
+    name: str,
+    candidates: Iterable[str],
+    *,
+    known: Callable[[str], bool],
+    split: Callable[[str], tuple[str, str] | None] | None = None,
+) -> list[str]:
+    """Up to three known names close to an unknown one, for "Did you mean".
+
+    The lower-case form comes first (DashScope ids are lower case), then
+    `difflib`'s close matches. With `split`, a snapshot's stem is matched and
+    its suffix kept where the close alias has that snapshot.
+
+    Args:
+        name: The unknown name.
+        candidates: The names to suggest from.
+        known: Whether a name is in the catalogue.
+        split: Splits a snapshot name into stem and suffix (`None`: not one).
+
+    Returns:
+        The suggestions, best first.
+    """
+    suggestions: list[str] = []
+    if name.lower() != name and known(name.lower()):
+        suggestions.append(name.lower())
+    parts = split(name) if split is not None else None
+    stem, suffix = parts if parts is not None else (name, "")
+    for close in difflib.get_close_matches(stem, list(candidates), n=3, cutoff=0.6):
+        candidate = close + suffix
+        if suffix and not known(candidate):
+            # The alias has no such snapshot form: offer the alias itself.
+            candidate = close
+        if candidate not in suggestions:
+            suggestions.append(candidate)
+    return suggestions[:3]
 
 
 def near_miss(model: str, known: Iterable[str]) -> str | None:
@@ -129,7 +160,7 @@ def problem(model: str, grammar: Grammar, known: Iterable[str]) -> str | None:
     date = _DATE.search(model)
     rest = model
     if date is not None:
-        if not _real_date(int(date["y"]), int(date["m"]), int(date["d"])):
+        if not real_date(int(date["y"]), int(date["m"]), int(date["d"])):
             return f"{date.group(0)[1:]} is not a real date"
         rest = model[: date.start()] + model[date.end() :]
     tokens = rest.split("-")

@@ -135,7 +135,8 @@ def echo_handler(request: RecordedRequest) -> Reply:
 # --------------------------------------------------------------------------
 
 # DashScope's own wording for the two checks `scripted_handler` mirrors
-# (API_FACTS 3: the json_object keyword rule; thinking mode and JSON output).
+# (the json_object keyword rule; thinking mode and JSON output:
+# alibabacloud.com/help/en/model-studio/qwen-structured-output).
 _NEEDS_JSON_WORD = (
     "'messages' must contain the word 'json' in some form, to use "
     "'response_format' of type 'json_object'."

@@ -98,7 +98,8 @@ class TestChatQwenLive(ChatModelIntegrationTests):
 
     @property
     def has_tool_choice(self) -> bool:
-        # Every tool model can be forced to a named function (API_FACTS 2).
+        # Every tool model can be forced to a named function
+        # (docs.qwencloud.com/developer-guides/text-generation/function-calling).
         return _can("tools")
 
     @property
@@ -115,7 +116,8 @@ class TestChatQwenLive(ChatModelIntegrationTests):
 
     @property
     def supports_image_urls(self) -> bool:
-        # DashScope fetches http(s) image URLs itself (API_FACTS 5).
+        # DashScope fetches http(s) image URLs itself
+        # (alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions).
         return _can("image_inputs")
 
     @property
@@ -128,12 +130,14 @@ class TestChatQwenLive(ChatModelIntegrationTests):
 
     @property
     def supports_pdf_inputs(self) -> bool:
-        # Compatible mode rejects OpenAI `type: file` parts (API_FACTS 5).
+        # Compatible mode rejects OpenAI `type: file` parts
+        # (alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions).
         return False
 
     @property
     def supports_image_tool_message(self) -> bool:
-        # A tool message's content must be a string (API_FACTS 2).
+        # A tool message's content must be a string
+        # (docs.qwencloud.com/developer-guides/text-generation/function-calling).
         return False
 
     @property
@@ -141,7 +145,8 @@ class TestChatQwenLive(ChatModelIntegrationTests):
         self,
     ) -> dict[Literal["invoke", "stream"], list[UsageDetail]]:
         # `prompt_tokens_details.cached_tokens` comes with every answer;
-        # reasoning tokens with every thinking answer (API_FACTS 1.2, 8.2).
+        # reasoning tokens with every thinking answer
+        # (alibabacloud.com/help/en/model-studio/deep-thinking; recorded traffic).
         details: list[UsageDetail] = ["cache_read_input"]
         if _can("can_think"):
             details.append("reasoning_output")
@@ -167,7 +172,8 @@ class TestChatQwenLive(ChatModelIntegrationTests):
         not _can("tool_choice_required"),
         reason=f"DashScope's {MODEL} rejects tool_choice='required' (which 'any' "
         "becomes) when several tools are bound; only 'auto', 'none' and a named "
-        "function are accepted (API_FACTS 2)",
+        "function are accepted "
+        "(docs.qwencloud.com/developer-guides/text-generation/function-calling)",
         strict=False,
     )
     def test_tool_choice(self, model: BaseChatModel) -> None:

@@ -1,10 +1,11 @@
 """Streaming-only models over real HTTP: invoke streams under the hood.
 
-The loopback server plays DashScope strictly: for these models it rejects a
-non-streamed call with the error DashScope gives (API_FACTS.md section 1.4), so
-every test here fails if ChatQwen does not stream. Each test asserts the exact
-request body and the assembled `AIMessage`, which must equal the message a
-non-streamed answer with the same content gives.
+The loopback server plays DashScope strictly: for these models it rejects a non-streamed
+call with the error DashScope gives
+(alibabacloud.com/help/en/model-studio/deep-thinking), so every test here fails if
+ChatQwen does not stream. Each test asserts the exact request body and the assembled
+`AIMessage`, which must equal the message a non-streamed answer with the same content
+gives.
 """
 
 from __future__ import annotations

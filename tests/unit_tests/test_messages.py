@@ -1,4 +1,6 @@
-"""Message shaping (API_FACTS.md section 5), on the dicts DashScope receives.
+"""Message shaping, on the dicts DashScope receives.
+
+The rules: alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions.
 
 Most tests go through `ChatQwen._get_request_payload`, so that the dicts are the
 ones `langchain-openai` really builds from LangChain messages.

@@ -186,7 +186,8 @@ def test_newer_families_are_not_caught_by_retired_prefixes() -> None:
 
 
 def test_third_party_reported_retirements_stay_usable() -> None:
-    # On a reseller's list only (CHANGES_2026H2 1.1 [3P]): active.
+    # On a reseller's list only (docs.apiyi.com/live/2026-10/bailian-models-offline.md,
+    # 3P, no Alibaba notice): active.
     for name in ("qwen3-max", "qwen3-32b", "qvq-plus", "deepseek-v3.2"):
         info = lookup(name)
         assert info is not None, name

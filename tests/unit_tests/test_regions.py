@@ -91,7 +91,8 @@ def test_workspace_only_regions_need_an_id(region: str) -> None:
 
 
 def test_us_has_workspace_domains() -> None:
-    # Listed on the compatible-chat page of 2026-10-13 (CHANGES_2026H2 3).
+    # Listed on the compatible-chat page of 2026-10-13
+    # (alibabacloud.com/help/en/model-studio/qwen-api-via-openai-chat-completions).
     assert endpoint_for("us", "ws-abc123") == (
         "https://ws-abc123.us-east-1.maas.aliyuncs.com/compatible-mode/v1"
     )
@@ -271,7 +272,7 @@ def test_env_workspace_id_does_not_fight_an_explicit_base_url() -> None:
     assert ep.base_url == BJ
 
 
-# --- late-2026 hosts (CHANGES_2026H2 3) and region typos -------------------------
+# --- late-2026 hosts (the compatible-chat page of 2026-10-13) and region typos ---
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ class TestChatQwenUnit(ChatModelUnitTests):
             },
         )
 
-    # What qwen3.7-plus does through ChatQwen (catalogue entry and API_FACTS).
+    # What qwen3.7-plus does through ChatQwen (its catalogue entry).
     @property
     def has_tool_choice(self) -> bool:
         return True
