@@ -266,7 +266,8 @@ def test_reasoning_blocks_of_other_providers_are_not_sent() -> None:
         ]
     )["messages"]
     # Text-only parts go as plain strings (DashScope's text-only models refuse
-    # part lists: API_FACTS "input content must be a string").
+    # part lists: "input content must be a string", Model Studio error codes,
+    # https://www.alibabacloud.com/help/en/model-studio/error-code, 2026-12-04).
     assert [m["content"] for m in sent] == ["reasoned", "thought"]
 
 
