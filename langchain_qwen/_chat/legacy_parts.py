@@ -84,7 +84,8 @@ def convert_parts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = messages
     for i, message in enumerate(messages):
         content = message.get("content") if isinstance(message, Mapping) else None
-        if not isinstance(content, list):
+        # A tool's result is data (sent as JSON text), not content parts.
+        if not isinstance(content, list) or message.get("role") == "tool":
             continue
         parts = [
             _convert(part, _where(i, j)) if isinstance(part, Mapping) else part

@@ -188,3 +188,17 @@ def test_arguments_without_an_equivalent_name_the_replacement(
 def test_dashscope_rerank_client_is_refused_with_the_replacement() -> None:
     with pytest.raises(ValueError, match="QwenRerank does not take client"):
         QwenRerank(api_key=KEY, client=object())
+
+
+def test_a_tool_result_of_plain_dicts_is_data_not_parts() -> None:
+    from langchain_core.messages import AIMessage, ToolMessage  # noqa: PLC0415
+
+    llm = ChatQwen(model="qwen3.7-plus", api_key=KEY)
+    sent = llm._get_request_payload(
+        [
+            HumanMessage("Weather?"),
+            AIMessage("", tool_calls=[{"name": "w", "args": {}, "id": "c1"}]),
+            ToolMessage([{"city": "Paris", "temp": 21}], tool_call_id="c1"),
+        ]
+    )["messages"]
+    assert sent[2]["content"] == '[{"city": "Paris", "temp": 21}]'
