@@ -70,6 +70,15 @@ from langchain_qwen.regions import (
     host_info,
 )
 
+
+def _without_nulls(usage: dict) -> dict:
+    return {
+        key: _without_nulls(value) if isinstance(value, dict) else value
+        for key, value in usage.items()
+        if value is not None
+    }
+
+
 # The input fields that make a client the user's own (left alone), per client.
 _USER_CLIENTS = {
     "root_client": frozenset({"client", "root_client"}),
@@ -463,6 +472,18 @@ class QwenChatBase(BaseChatOpenAI):
         )
         result = await agenerate_from_stream(chunks)
         return self._hidden_stream_result(result, **kwargs)
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+        # DashScope's usage details hold nulls (`"audio_tokens": null`), which the
+        # parent's sum warns about for each answer: leave them out first.
+        return super()._combine_llm_outputs(
+            [
+                {**out, "token_usage": _without_nulls(out["token_usage"])}
+                if out and isinstance(out.get("token_usage"), dict)
+                else out
+                for out in llm_outputs
+            ]
+        )
 
     def _create_chat_result(
         self,

@@ -11,6 +11,7 @@ with the reason for each one that does not apply, is in `tests/PEER_TESTS.md`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,7 +103,11 @@ def test_a_history_is_sent_whole(server: DashScopeServer) -> None:
 
 def test_generate_answers_each_conversation(server: DashScopeServer) -> None:
     message = HumanMessage("Hi, how are you.")
-    result = _chat(server).generate([[message], [message]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # DashScope's null usage details sum quietly
+        result = _chat(server).generate([[message], [message]])
+    assert result.llm_output is not None
+    assert result.llm_output["token_usage"]["total_tokens"] > 0
     assert isinstance(result, LLMResult)
     assert len(result.generations) == 2
     for generations in result.generations:
