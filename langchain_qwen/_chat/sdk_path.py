@@ -110,8 +110,14 @@ _PARENT_NAMES = {
     ),
     "langchain_openai.chat_models._client_utils": ("StreamChunkTimeoutError",),
 }
-# Client attributes `_clients._build_plain` reads.
-_CLIENT_ATTRS = ("_client", "_base_url", "default_query", "timeout")
+# Client attributes `_build_plain` and `use_lean` read.
+_CLIENT_ATTRS = (
+    "_client",
+    "_base_url",
+    "default_query",
+    "timeout",
+    "_strict_response_validation",
+)
 
 
 def _shape(func: Any) -> tuple[tuple[str, Any], ...] | None:
