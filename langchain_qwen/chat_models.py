@@ -427,7 +427,9 @@ class ChatQwen(QwenChatBase):
     )
 
     # The input holds the key: a validation error must not print it.
-    model_config = ConfigDict(populate_by_name=True, hide_input_in_errors=True)
+    model_config = ConfigDict(
+        populate_by_name=True, hide_input_in_errors=True, defer_build=False
+    )
 
     @field_validator("stop", mode="before")
     @classmethod

@@ -38,6 +38,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import (
+    ConfigDict,
     ModelWrapValidatorHandler,
     PrivateAttr,
     model_validator,
@@ -98,6 +99,10 @@ class QwenChatBase(BaseChatOpenAI):
         region: str | None
         validate_model: bool
         vl_high_resolution_images: bool | None
+
+    # Never instantiated itself: its schema is not built (ChatQwen builds its own,
+    # once, as before), which keeps the import as cheap as one class.
+    model_config = ConfigDict(defer_build=True)
 
     # Tests only: True sends every call through the parent's SDK path, so
     # that the lean transport can be compared with it (`_chat.transport`).

@@ -20,8 +20,6 @@ from langchain_core.exceptions import (
 )
 from langchain_openai.chat_models.base import OpenAIConnectionError
 
-from langchain_qwen._dashscope import hints
-from langchain_qwen._dashscope.scrub import scrub, scrub_fields
 from langchain_qwen.errors import (
     ContentModerationError,
     ErrorContext,
@@ -37,6 +35,15 @@ from langchain_qwen.errors import (
     classify,
     error_fields,
 )
+
+
+def _hints() -> Any:
+    # The hints module, loaded on the first error (it reads the catalogue and
+    # the region table; a call that succeeds never needs it).
+    from langchain_qwen._dashscope import hints  # noqa: PLC0415
+
+    return hints
+
 
 _COMBINED: dict[tuple[type, type], type] = {}
 _COMBINED_LOCK = threading.Lock()
@@ -138,6 +145,9 @@ def _rebuild(
     summary: str,
 ) -> BaseException:
     """Copy `exc` into the combined class, with the hint in its message."""
+    # Loaded on the first error: a call that succeeds never needs them.
+    from langchain_qwen._dashscope.scrub import scrub, scrub_fields  # noqa: PLC0415
+
     details = ", ".join(
         f"{name}: {value}"
         for name, value in (("code", fields.code), ("request_id", fields.request_id))
@@ -209,7 +219,7 @@ def translate(
 
     Args:
         exc: What the parent class (or the `openai` SDK) raised.
-        ctx: The call's context, for hints.
+        ctx: The call's context, for _hints().
         progress: For a stream, how far it got.
 
     Returns:
@@ -255,7 +265,7 @@ def translate(
             ctx,
             status=status,
             fields=fields,
-            hint=hints.hint(kind, ctx, fields, _tries(exc, ctx)),
+            hint=_hints().hint(kind, ctx, fields, _tries(exc, ctx)),
             summary=exc.message,
         )
 
@@ -268,9 +278,9 @@ def translate(
                 if timed_out
                 else _why_interrupted(exc)
             )
-            summary, hint = hints.interrupted(progress, why)
+            summary, hint = _hints().interrupted(progress, why)
             if timed_out:
-                hint += " " + hints.timeout_hint(ctx, in_stream=True)
+                hint += " " + _hints().timeout_hint(ctx, in_stream=True)
             return _rebuild(
                 exc,
                 StreamInterruptedError,
@@ -283,7 +293,7 @@ def translate(
         failure: type[QwenError]
         if timed_out:
             failure = QwenTimeoutError
-            hint = hints.timeout_hint(ctx, in_stream=False, tries=_tries(exc, ctx))
+            hint = _hints().timeout_hint(ctx, in_stream=False, tries=_tries(exc, ctx))
         else:
             failure = QwenConnectionError
             hint = (
@@ -313,10 +323,10 @@ def translate(
     )
     kind = classify(None, fields.code, fields.message)
     # A 200 answer (a stream, or a JSON error envelope) is never retried.
-    hint = hints.hint(kind, ctx, fields, "not retried: DashScope answered with 200")
+    hint = _hints().hint(kind, ctx, fields, "not retried: DashScope answered with 200")
     summary = fields.message or str(exc)
     if in_stream and progress is not None and kind is not ContentModerationError:
-        summary, cut = hints.interrupted(
+        summary, cut = _hints().interrupted(
             progress, f"DashScope sent an error: {summary}"
         )
         hint = cut if kind is QwenError else f"{cut} {hint}"
@@ -337,7 +347,7 @@ def stream_incomplete(ctx: ErrorContext, progress: StreamProgress) -> QwenError:
     Returns:
         A `StreamInterruptedError` that is also an `openai.APIConnectionError`.
     """
-    summary, hint = hints.interrupted(
+    summary, hint = _hints().interrupted(
         progress, "the server closed the stream without a finish_reason"
     )
     # The class the parent raises for a broken connection.

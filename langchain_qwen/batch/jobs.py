@@ -1,10 +1,11 @@
-"""DashScope's Batch API for LangChain inputs: chat and embeddings at half price.
+"""Chat and embeddings batch jobs: `submit_batch` and `submit_embeddings_batch`.
 
 `submit_batch` turns the inputs a `ChatQwen` (or a runnable made from it with
 `bind`, `bind_tools` or `with_structured_output`) would take in `batch` into a
-DashScope batch job: one JSONL line per input, each body built by ChatQwen's
-own request shaping, uploaded with the model's own SDK client (so its key,
-retries and typed errors apply). The returned job can be saved, resumed by id
+DashScope batch job: one JSONL line per input, each body built by the one
+request pipeline (`_chat.pipeline`, through `ChatQwen._get_request_payload`),
+uploaded with the model's own SDK client (so its key, retries and typed errors
+apply). The returned job can be saved, resumed by id
 in another process, waited on with progress, and read back in input order.
 """
 

@@ -1,1 +1,1 @@
-"""Packaged data: the model catalogue (`models.json`)."""
+"""Facts as JSON, each with its public source and date: models, regions, errors."""

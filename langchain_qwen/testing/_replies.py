@@ -1,4 +1,4 @@
-"""Reply builders: DashScope-shaped requests, replies, completions and chunks."""
+"""Reply framing: DashScope-shaped requests, JSON and SSE replies, recordings."""
 
 from __future__ import annotations
 
