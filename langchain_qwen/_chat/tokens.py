@@ -22,7 +22,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from langchain_qwen._dashscope.service import min_tokens
 from langchain_qwen.catalogue import tokenizers
 from langchain_qwen.errors import QwenContextOverflowError
 
@@ -149,6 +148,8 @@ def least_tokens(texts: Sequence[str], model: str, limit: int) -> int | None:
         encode = tokenizers.encoder(vocab.name).encode
         least = sum(len(encode(t)) for t in texts)
     else:  # a guessed vocabulary could count fewer: use the certain lower bound
+        from langchain_qwen._dashscope.service import min_tokens  # noqa: PLC0415
+
         least = sum(min_tokens(t) for t in texts)
     return least if least > limit else None
 
