@@ -71,3 +71,19 @@ def test_a_self_hosted_server_gets_the_key_it_is_given(name: str) -> None:
 def test_keys_that_may_be_model_studio_keys_pass(key: str) -> None:
     assert foreign_key(key) is None
     ChatQwen(model="qwen-plus", api_key=key)
+
+
+def test_a_rejected_key_hint_mentions_other_providers_keys() -> None:
+    # Keys that cannot be told apart (OpenAI's older plain sk- keys) reach
+    # DashScope, which answers 401: the hint names the variable to use.
+    from langchain_qwen._dashscope.hints import _auth_hint  # noqa: PLC0415
+    from langchain_qwen.errors import ErrorContext  # noqa: PLC0415
+
+    ctx = ErrorContext(
+        base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+        region="singapore",
+        model="qwen-plus",
+    )
+    hint = _auth_hint(ctx, "invalid_api_key")
+    assert "another provider's key" in hint
+    assert "DASHSCOPE_API_KEY" in hint
