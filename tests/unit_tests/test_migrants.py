@@ -41,8 +41,8 @@ def test_services_take_dashscope_api_key(cls: Any) -> None:
     assert cls(dashscope_api_key=KEY).api_key.get_secret_value() == KEY
 
 
-@pytest.mark.parametrize("cls", [QwenEmbeddings, QwenRerank])
-def test_services_refuse_two_keys(cls: Any) -> None:
+@pytest.mark.parametrize("cls", [QwenEmbeddings, QwenRerank, ChatQwen])
+def test_every_class_refuses_two_keys(cls: Any) -> None:
     with pytest.raises(ValueError, match="Pass the key once"):
         cls(api_key=KEY, dashscope_api_key=KEY + "0")
 
