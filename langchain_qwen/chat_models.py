@@ -504,6 +504,16 @@ class ChatQwen(QwenChatBase):
         """Map the key field to its environment variable."""
         return {"openai_api_key": "DASHSCOPE_API_KEY"}
 
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep a ChatQwen (the key as a secret reference)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where `loads` finds the class: `langchain_qwen.chat_models`."""
+        return ["langchain_qwen", "chat_models"]
+
     def _resolve_model_profile(self) -> ModelProfile | None:
         info = catalog.lookup(self.model_name)
         if info is None:

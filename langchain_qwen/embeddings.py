@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.load.serializable import Serializable
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from pydantic import (
     Field,
@@ -16,11 +17,12 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_qwen._chat.tokens import least_tokens
+from langchain_qwen._dashscope.progress import Progress
 from langchain_qwen._dashscope.service import (
     DashScopeService,
     apost_json,
     post_json,
-    surely_over,
 )
 from langchain_qwen._dashscope.stream_guard import translating
 from langchain_qwen.catalogue import kinds as model_kinds
@@ -39,7 +41,7 @@ _OWN_FIELDS = frozenset({"model", "input", "dimensions", "encoding_format"})
 _T = TypeVar("_T")
 
 
-class QwenEmbeddings(DashScopeService, Embeddings):
+class QwenEmbeddings(DashScopeService, Embeddings, Serializable):
     """Qwen text embedding models on Alibaba Cloud Model Studio (DashScope).
 
     Talks to DashScope's OpenAI-compatible `/embeddings` endpoint with
@@ -123,17 +125,46 @@ class QwenEmbeddings(DashScopeService, Embeddings):
         ```
     """
 
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep it (the key as a secret reference)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where `loads` finds the class: `langchain_qwen.embeddings`."""
+        return ["langchain_qwen", "embeddings"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the key field to its environment variable."""
+        return {"api_key": "DASHSCOPE_API_KEY"}
+
     model: str = DEFAULT_MODEL
     """The embedding model."""
 
     dimensions: int | None = None
     """The vector size; the model's default when `None`."""
 
-    batch_size: int | None = Field(default=None, ge=1)
-    """Texts per request; the model's per-call limit when `None`."""
+    batch_size: int | None = Field(default=None, ge=1, alias="chunk_size")
+    """Texts per request; the model's per-call limit when `None`.
+
+    `chunk_size` (`OpenAIEmbeddings`' name) is accepted for it.
+    """
 
     max_concurrency: int = Field(default=4, ge=1)
     """Requests in flight at once."""
+
+    show_progress_bar: bool = False
+    """Show a progress bar over the batches of `embed_documents` (tqdm if
+    installed, else a plain bar on stderr)."""
+
+    check_embedding_ctx_length: bool = True
+    """Refuse, before sending, a text certainly over the model's input limit.
+
+    As in `OpenAIEmbeddings`, `False` sends texts as they are. Unlike it, an
+    over-long text is refused (naming a text splitter), not split and averaged.
+    """
 
     _api = "embeddings"
 
@@ -180,7 +211,8 @@ class QwenEmbeddings(DashScopeService, Embeddings):
                 raise ValueError(msg)
             if self.batch_size is not None and self.batch_size > info.max_batch:
                 msg = (
-                    f"batch_size={self.batch_size} is more than {self.model} "
+                    f"batch_size (chunk_size)={self.batch_size} is more than "
+                    f"{self.model} "
                     f"takes in one request ({info.max_batch}): drop batch_size, "
                     f"or pass at most {info.max_batch}."
                 )
@@ -203,9 +235,13 @@ class QwenEmbeddings(DashScopeService, Embeddings):
                     "empty texts before embedding them."
                 )
                 raise ValueError(msg)
-            if limit is not None and surely_over(text, limit):
+            if (
+                limit is not None
+                and self.check_embedding_ctx_length
+                and (least := least_tokens([text], self.model, limit)) is not None
+            ):
                 msg = (
-                    f"texts[{i}] ({len(text)} characters) is longer than the "
+                    f"texts[{i}] has at least {least} tokens, longer than the "
                     f"{limit} tokens {self.model} embeds in one text: split it "
                     "into smaller chunks (for example with a text splitter) first."
                 )
@@ -271,13 +307,31 @@ class QwenEmbeddings(DashScopeService, Embeddings):
             ValueError: A text is empty or certainly over the model's limit.
         """
         batches = self._batches(texts)
-        if len(batches) <= 1 or self.max_concurrency == 1:
-            results = [self._embed_batch(batch) for batch in batches]
-        else:
-            workers = min(self.max_concurrency, len(batches))
-            with ContextThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(self._embed_batch, batches))
+        embed = self._embed_batch
+        progress = self._progress(len(texts))
+        if progress is not None:
+
+            def embed(batch: list[str]) -> list[list[float]]:
+                vectors = self._embed_batch(batch)
+                progress.update(len(batch))
+                return vectors
+
+        try:
+            if len(batches) <= 1 or self.max_concurrency == 1:
+                results = [embed(batch) for batch in batches]
+            else:
+                workers = min(self.max_concurrency, len(batches))
+                with ContextThreadPoolExecutor(max_workers=workers) as pool:
+                    results = list(pool.map(embed, batches))
+        finally:
+            if progress is not None:
+                progress.close()
         return [vector for result in results for vector in result]
+
+    def _progress(self, total: int) -> Progress | None:
+        if not self.show_progress_bar or not total:
+            return None
+        return Progress(total, desc="Embedding", unit="text")
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one text (the same request as for a document).
@@ -303,10 +357,21 @@ class QwenEmbeddings(DashScopeService, Embeddings):
             ValueError: A text is empty or certainly over the model's limit.
         """
         batches = self._batches(texts)
-        results = await _bounded(
-            [partial(self._aembed_batch, batch) for batch in batches],
-            self.max_concurrency,
-        )
+        progress = self._progress(len(texts))
+
+        async def embed(batch: list[str]) -> list[list[float]]:
+            vectors = await self._aembed_batch(batch)
+            if progress is not None:
+                progress.update(len(batch))
+            return vectors
+
+        try:
+            results = await _bounded(
+                [partial(embed, batch) for batch in batches], self.max_concurrency
+            )
+        finally:
+            if progress is not None:
+                progress.close()
         return [vector for result in results for vector in result]
 
     async def aembed_query(self, text: str) -> list[float]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
+from langchain_core.load.serializable import Serializable
 from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
@@ -47,7 +48,7 @@ def rerank_base_url(base_url: str) -> str:
     return url
 
 
-class QwenRerank(DashScopeService, BaseDocumentCompressor):
+class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
     """Qwen rerank models on Alibaba Cloud Model Studio (DashScope).
 
     Scores documents against a query on DashScope's OpenAI-compatible
@@ -128,6 +129,21 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
         ```
     """
 
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep it (the key as a secret reference)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where `loads` finds the class: `langchain_qwen.rerank`."""
+        return ["langchain_qwen", "rerank"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the key field to its environment variable."""
+        return {"api_key": "DASHSCOPE_API_KEY"}
+
     model: str = _DEFAULT_MODEL
     """The rerank model (the region's default when not given)."""
 
@@ -136,6 +152,11 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
 
     instruct: str | None = None
     """A ranking task instruction (`qwen3-rerank`)."""
+
+    return_documents: bool = False
+    """Add each document's text to `rerank`'s results, as
+    `{"document": {"text": ...}}` (DashScope's shape; filled in from the input,
+    nothing more is asked of the server)."""
 
     _api = "rerank"
 
@@ -251,6 +272,14 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
         ranked.sort(key=lambda r: -r["relevance_score"])
         return ranked
 
+    def _documents(
+        self, ranked: list[dict[str, Any]], texts: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        if self.return_documents:
+            for item in ranked:
+                item["document"] = {"text": texts[item["index"]]}
+        return ranked
+
     def _prepare(
         self, documents: Sequence[str | Document], query: str, top_n: int | None
     ) -> tuple[list[str], int | None]:
@@ -288,7 +317,7 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
             answer = post_json(
                 self._client, "/reranks", self._body(texts, query, chosen)
             )
-        return self._results(answer, len(texts))
+        return self._documents(self._results(answer, len(texts)), texts)
 
     async def arerank(
         self,
@@ -316,7 +345,7 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor):
             answer = await apost_json(
                 self._async_client, "/reranks", self._body(texts, query, chosen)
             )
-        return self._results(answer, len(texts))
+        return self._documents(self._results(answer, len(texts)), texts)
 
     @staticmethod
     def _scored(

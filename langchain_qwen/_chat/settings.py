@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from langchain_qwen._chat.payload import check_model_name
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.keys import one_key
 from langchain_qwen.catalogue import catalog
 from langchain_qwen.regions import DEFAULT_REGION, REGIONS, batch_chat
 
@@ -45,7 +46,12 @@ def resolve_settings(values: Any) -> Any:
     if not isinstance(values, dict):
         return values
     values = dict(values)
-    api_key = _pop_first(values, "api_key", "openai_api_key")
+    # `dashscope_api_key`: ChatTongyi's name for it (and the community
+    # embeddings' and reranker's), accepted as the same key.
+    api_key = one_key(
+        _pop_first(values, "api_key", "openai_api_key"),
+        values.pop("dashscope_api_key", None),
+    )
     connection = resolve_connection(
         base_url=_pop_first(values, "base_url", "openai_api_base"),
         region=values.get("region"),

@@ -44,6 +44,7 @@ import openai
 from langchain_core.messages import AIMessageChunk, BaseMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
+from langchain_qwen._chat import sdk_path
 from langchain_qwen._chat.deltas import chunk_converter
 from langchain_qwen._chat.sdk_shapes import shape_chunk, shape_completion
 from langchain_qwen._dashscope.clients import (
@@ -128,12 +129,15 @@ def use_lean(llm: Any, payload: Mapping[str, Any], *, sync: bool) -> bool:
         field `create` would refuse (the SDK then raises as it always did), or
         the LangSmith gateway.
     """
-    if not LEAN_AVAILABLE or llm._typed_path:
+    # Read past pydantic's `__getattr__` (about 2 us a private attribute).
+    if not LEAN_AVAILABLE or llm.__pydantic_private__["_typed_path"]:
         return False
     client = llm.root_client if sync else llm.root_async_client
     if type(client) is not (QwenOpenAI if sync else QwenAsyncOpenAI):
         return False
     if client._strict_response_validation or llm._uses_gateway:
+        return False
+    if sdk_path.watched(llm, sync=sync):  # tracing or a test patches the SDK
         return False
     if "response_format" in payload:
         return False

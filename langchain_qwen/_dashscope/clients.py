@@ -326,6 +326,16 @@ class _LazyCompletions:
     def __getattr__(self, name: str) -> Any:
         return getattr(_real_chat(self._client).completions, name)
 
+    # Patching `llm.client.create` (as tests do) patches the real resource.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_client":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(_real_chat(self._client).completions, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(_real_chat(self._client).completions, name)
+
     def __repr__(self) -> str:
         # langchain-core reprs the model (and so this) for each run's tracing.
         real = self._client.__dict__.get("chat")
@@ -339,6 +349,15 @@ def _chat(client: Any) -> Any:
     return real if real is not None else _LazyChat(client)
 
 
+def _set_chat(client: Any, value: Any) -> None:
+    # `chat` stays replaceable, as the SDK's cached_property is.
+    client.__dict__["chat"] = value
+
+
+def _del_chat(client: Any) -> None:
+    client.__dict__.pop("chat", None)
+
+
 _LAZY_CHAT = all(
     isinstance(cls.__dict__.get("chat"), functools.cached_property)
     for cls in (openai.OpenAI, openai.AsyncOpenAI)
@@ -349,7 +368,7 @@ class QwenOpenAI(openai.OpenAI):
     """`openai.OpenAI` with DashScope's retry policy and stream check."""
 
     if _LAZY_CHAT:
-        chat = property(_chat)
+        chat = property(_chat, _set_chat, _del_chat)
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)
@@ -379,7 +398,7 @@ class QwenAsyncOpenAI(openai.AsyncOpenAI):
     """`openai.AsyncOpenAI` with DashScope's retry policy and stream check."""
 
     if _LAZY_CHAT:
-        chat = property(_chat)
+        chat = property(_chat, _set_chat, _del_chat)
 
     def _prepare_url(self, url: str) -> Any:
         return _prepared_url(self, url, super()._prepare_url)

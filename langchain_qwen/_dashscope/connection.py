@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
+from langchain_qwen._dashscope.keys import check_key
 from langchain_qwen.regions import HostKind, resolve_endpoint
 
 NO_KEY = "EMPTY"
@@ -70,16 +71,21 @@ def resolve_connection(
         The resolved connection.
 
     Raises:
-        ValueError: For a bad region or base URL (see `resolve_endpoint`), or no
-            key for a DashScope host.
+        ValueError: For a bad region or base URL (see `resolve_endpoint`), no
+            key for a DashScope host, or another provider's key for one
+            (`keys.check_key`).
     """
     env = os.environ if env is None else env
     endpoint = resolve_endpoint(
         base_url=base_url, region=region, workspace_id=workspace_id, env=env
     )
     key = api_key
+    source = "api_key"
     if key is None and (endpoint.is_dashscope or base_url is None):
         key = env.get("DASHSCOPE_API_KEY") or None
+        source = "DASHSCOPE_API_KEY"
+    if key is not None and endpoint.is_dashscope:
+        check_key(key, source=source, host=endpoint.base_url)
     if key is None:
         if endpoint.is_dashscope:
             msg = (

@@ -62,7 +62,9 @@ def _auth_hint(ctx: ErrorContext, code: str | None) -> str:
         "pass region=... or set DASHSCOPE_REGION to that region (and drop base_url "
         f"or DASHSCOPE_BASE_URL if you set one): {', '.join(others)} (frankfurt and "
         "tokyo also need workspace_id=...). Otherwise check the key in the Model "
-        f"Studio console of region {host.region!r}."
+        f"Studio console of region {host.region!r} (another provider's key, such "
+        "as an OpenAI one, is rejected too: DASHSCOPE_API_KEY holds the Model "
+        "Studio key)."
     )
 
 

@@ -30,8 +30,10 @@ from pydantic import (
     model_validator,
 )
 
+from langchain_qwen._dashscope import migrant_args
 from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI, _httpx
 from langchain_qwen._dashscope.connection import CATALOGUE_HOSTS, resolve_connection
+from langchain_qwen._dashscope.keys import one_key
 from langchain_qwen.errors import ErrorContext
 from langchain_qwen.regions import host_info
 
@@ -279,7 +281,11 @@ class DashScopeService(BaseModel):
         """Resolve region, endpoint and key with the same rules as `ChatQwen`."""
         if not isinstance(values, dict):
             return values
-        values = dict(values)
+        values = migrant_args.translate(values, cls.__name__)
+        # `dashscope_api_key`: the community DashScope classes' name for it.
+        values["api_key"] = one_key(
+            values.get("api_key"), values.pop("dashscope_api_key", None)
+        )
         key = values.get("api_key")
         if isinstance(key, SecretStr):
             key = key.get_secret_value()

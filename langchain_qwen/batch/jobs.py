@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from langchain_qwen._dashscope.clients import QwenAsyncOpenAI, QwenOpenAI
 from langchain_qwen._dashscope.connection import resolve_connection
+from langchain_qwen._dashscope.keys import one_key
 from langchain_qwen._dashscope.stream_guard import context_for, translating
 from langchain_qwen.batch import rules
 from langchain_qwen.batch.job import _BatchJob
@@ -278,6 +279,7 @@ class QwenEmbeddingsBatchJob(_BatchJob):
         api_key: str | SecretStr | None = None,
         max_retries: int = 2,
         timeout: float | None = None,
+        dashscope_api_key: str | SecretStr | None = None,
     ) -> QwenEmbeddingsBatchJob:
         """Pick up an embeddings job by id; no request is sent.
 
@@ -290,12 +292,16 @@ class QwenEmbeddingsBatchJob(_BatchJob):
             api_key: As for `ChatQwen` (else `DASHSCOPE_API_KEY`).
             max_retries: Retries of each HTTP call.
             timeout: Seconds per HTTP call.
+            dashscope_api_key: The key under its community name.
 
         Returns:
             The job.
         """
         conn = resolve_connection(
-            base_url=base_url, region=region, workspace_id=workspace_id, api_key=api_key
+            base_url=base_url,
+            region=region,
+            workspace_id=workspace_id,
+            api_key=one_key(api_key, dashscope_api_key),
         )
         key = conn.api_key
         secret = key.get_secret_value() if isinstance(key, SecretStr) else key
@@ -436,6 +442,7 @@ def submit_embeddings_batch(
     max_retries: int = 2,
     timeout: float | None = None,
     metadata: Mapping[str, str] | None = None,
+    dashscope_api_key: str | SecretStr | None = None,
 ) -> QwenEmbeddingsBatchJob:
     """Submit texts to embed as one DashScope batch job, one text a request.
 
@@ -458,6 +465,7 @@ def submit_embeddings_batch(
         max_retries: Retries of each HTTP call.
         timeout: Seconds per HTTP call.
         metadata: Job metadata passed to DashScope as given.
+        dashscope_api_key: The key under its community name.
 
     Returns:
         The job; its `results()` are vectors in the order of `texts`.
@@ -466,6 +474,7 @@ def submit_embeddings_batch(
         ValueError: Empty input, a bad `dimensions`, or a model or region
             DashScope does not batch; nothing is sent.
     """
+    api_key = one_key(api_key, dashscope_api_key)
     if embeddings is not None:
         given = {
             "model": model,
