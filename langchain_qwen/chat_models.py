@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from pydantic import (
     ConfigDict,
     Field,
-    field_validator,
 )
 
 from langchain_qwen._chat.base import QwenChatBase
-from langchain_qwen._chat.payload import (
-    check_stop,
-)
 from langchain_qwen._chat.reply import PROVIDER
-from langchain_qwen.catalogue import catalog, profiles
 from langchain_qwen.regions import (
     DEFAULT_REGION,
     REGIONS,
@@ -172,7 +166,7 @@ class ChatQwen(QwenChatBase):
         `data`, `expires_at`, `transcript`); see docs/audio-output.md.
 
         ```python
-        import base64, wave
+        import base64
 
         omni = ChatQwen(
             model="qwen3.5-omni-plus",
@@ -180,11 +174,7 @@ class ChatQwen(QwenChatBase):
             audio={"voice": "Tina", "format": "wav"},
         )
         msg = omni.invoke("Say hello.")
-        with wave.open("answer.wav", "wb") as f:
-            f.setnchannels(1)
-            f.setsampwidth(2)
-            f.setframerate(24000)
-            f.writeframes(base64.b64decode(msg.additional_kwargs["audio"]["data"]))
+        pcm = base64.b64decode(msg.additional_kwargs["audio"]["data"])  # mono, 24 kHz
         ```
 
     Thinking:
@@ -489,12 +479,6 @@ class ChatQwen(QwenChatBase):
         populate_by_name=True, hide_input_in_errors=True, defer_build=False
     )
 
-    @field_validator("stop", mode="before")
-    @classmethod
-    def _check_stop(cls, value: Any) -> Any:
-        check_stop(value)
-        return value
-
     @property
     def _llm_type(self) -> str:
         return "chat-qwen"
@@ -513,44 +497,6 @@ class ChatQwen(QwenChatBase):
     def get_lc_namespace(cls) -> list[str]:
         """Where `loads` finds the class: `langchain_qwen.chat_models`."""
         return ["langchain_qwen", "chat_models"]
-
-    def _resolve_model_profile(self) -> ModelProfile | None:
-        info = catalog.lookup(self.model_name)
-        if info is None:
-            # An unlisted name the check let through (it fits DashScope's ids).
-            return (
-                cast("ModelProfile", profiles.unknown_profile())
-                if self._checks_catalogue()
-                else None
-            )
-        return cast("ModelProfile", profiles.model_profile(info, self.region))
-
-    def retrieve_response(self, response_id: str) -> AIMessage:
-        """Read a response stored with `store=True` (Responses API), by its id.
-
-        Args:
-            response_id: The id (`resp_...` or a bare UUID), e.g. an earlier
-                answer's `response_metadata["id"]`.
-
-        Returns:
-            The message, as `invoke` would have returned it.
-        """
-        from langchain_qwen._chat import responses_reply  # noqa: PLC0415
-
-        return responses_reply.retrieve(self, response_id)
-
-    async def aretrieve_response(self, response_id: str) -> AIMessage:
-        """Async `retrieve_response`.
-
-        Args:
-            response_id: The id (`resp_...` or a bare UUID).
-
-        Returns:
-            The message, as `ainvoke` would have returned it.
-        """
-        from langchain_qwen._chat import responses_reply  # noqa: PLC0415
-
-        return await responses_reply.aretrieve(self, response_id)
 
     def _get_ls_params(
         self, stop: list[str] | None = None, **kwargs: Any

