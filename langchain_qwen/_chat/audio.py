@@ -17,6 +17,7 @@ import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from langchain_qwen._chat.body import body_value
 from langchain_qwen.catalogue import outputs
 
 if TYPE_CHECKING:
@@ -36,14 +37,6 @@ AUDIO_KEY = "audio"
 _PIECE = re.compile(r"[^=]+=*")
 
 
-def _body_value(payload: Mapping[str, Any], name: str) -> Any:
-    value = payload.get(name)
-    if value is not None:
-        return value
-    extra = payload.get("extra_body")
-    return extra.get(name) if isinstance(extra, Mapping) else None
-
-
 def wants_audio(payload: Mapping[str, Any]) -> bool:
     """Whether the request asks for speech (`"audio"` in `modalities`).
 
@@ -54,7 +47,7 @@ def wants_audio(payload: Mapping[str, Any]) -> bool:
         `True` when the model is asked to speak: DashScope then answers only
         when streamed ("'audio' output only support with stream=true").
     """
-    modalities = _body_value(payload, "modalities")
+    modalities = body_value(payload, "modalities")
     return isinstance(modalities, list | tuple) and "audio" in modalities
 
 
@@ -102,8 +95,8 @@ def check_audio_request(
     Raises:
         ValueError: The request cannot work as asked; the message names the fix.
     """
-    modalities = _body_value(payload, "modalities")
-    audio = _body_value(payload, "audio")
+    modalities = body_value(payload, "modalities")
+    audio = body_value(payload, "audio")
     _check_types(modalities, audio)
     if info is None or (audio is None and not wants_audio(payload)):
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from langchain_qwen._chat.body import body_value
 from langchain_qwen.catalogue import catalog
 
 if TYPE_CHECKING:
@@ -23,14 +24,6 @@ OUT_OF_DATE = (
     " If the catalogue is out of date for this model, pass validate_model=False."
 )
 """Every refusal that rests on the catalogue names the escape hatch."""
-
-
-def _body_value(payload: Mapping[str, Any], name: str) -> Any:
-    value = payload.get(name)
-    if value is not None:
-        return value
-    extra = payload.get("extra_body")
-    return extra.get(name) if isinstance(extra, Mapping) else None
 
 
 def _effort_models(info: ModelInfo) -> str:
@@ -51,7 +44,7 @@ def check_reasoning_effort(
     Raises:
         ValueError: The value cannot work as asked; the message names the fix.
     """
-    effort = _body_value(payload, "reasoning_effort")
+    effort = body_value(payload, "reasoning_effort")
     if effort is None:
         return
     if not isinstance(effort, str):
@@ -89,14 +82,14 @@ def check_reasoning_effort(
         )
         raise ValueError(msg)
     if effort == EFFORT_OFF:
-        if _body_value(payload, "enable_thinking") is True:
+        if body_value(payload, "enable_thinking") is True:
             msg = (
                 f"reasoning_effort={EFFORT_OFF!r} turns thinking off, and this call "
                 f"also sets enable_thinking=True on {model!r}: keep one of them."
             )
             raise ValueError(msg)
         return  # (a thinking_budget with it: refused by _check_thinking)
-    if _body_value(payload, "thinking_budget") is not None:
+    if body_value(payload, "thinking_budget") is not None:
         msg = (
             f"reasoning_effort and thinking_budget cannot be combined on {model!r} "
             "(DashScope refuses the pair): keep one of them."

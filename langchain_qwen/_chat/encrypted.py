@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.messages import AIMessage, BaseMessage
 
+from langchain_qwen._chat.body import body_value
 from langchain_qwen.catalogue import outputs
 
 if TYPE_CHECKING:
@@ -31,14 +32,6 @@ FIELD = "thinking_display"
 """The request field that switches thinking summary and encryption on."""
 
 
-def _body_value(payload: Mapping[str, Any], name: str) -> Any:
-    value = payload.get(name)
-    if value is not None:
-        return value
-    extra = payload.get("extra_body")
-    return extra.get(name) if isinstance(extra, Mapping) else None
-
-
 def check_thinking_display(payload: Mapping[str, Any], info: ModelInfo | None) -> None:
     """Refuse `thinking_display` where it cannot work, before sending.
 
@@ -50,7 +43,7 @@ def check_thinking_display(payload: Mapping[str, Any], info: ModelInfo | None) -
         ValueError: The value is not a string, or the catalogue documents that
             the model has no thinking summary and encryption.
     """
-    value = _body_value(payload, FIELD)
+    value = body_value(payload, FIELD)
     if value is None:
         return
     if not isinstance(value, str):
@@ -114,9 +107,9 @@ def check_history(
     ):
         return
     needed = {
-        "enable_thinking": _body_value(payload, "enable_thinking") is True,
-        "preserve_thinking": _body_value(payload, "preserve_thinking") is True,
-        FIELD: _body_value(payload, FIELD) is not None,
+        "enable_thinking": body_value(payload, "enable_thinking") is True,
+        "preserve_thinking": body_value(payload, "preserve_thinking") is True,
+        FIELD: body_value(payload, FIELD) is not None,
     }
     missing = [name for name, ok in needed.items() if not ok]
     if not missing:

@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_qwen._chat import audio, effort, encrypted
+from langchain_qwen._chat.body import body_value
 from langchain_qwen._chat.effort import EFFORT_OFF
 from langchain_qwen._chat.effort import OUT_OF_DATE as _OUT_OF_DATE
 from langchain_qwen._chat.facts import RANGES
@@ -80,28 +81,6 @@ _Range = FactRange
 _RESPONSE_FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 # What tunes thinking, and so means nothing in a call without it.
 _THINKING_LIMITS = ("thinking_budget", "reasoning_effort")
-
-
-def body_value(payload: Mapping[str, Any], name: str) -> Any:
-    """Read a request field wherever the payload carries it.
-
-    DashScope reads the JSON body's top level, which the `openai` SDK builds
-    from the payload's own keys merged with `extra_body`.
-
-    Args:
-        payload: The request payload.
-        name: The body field.
-
-    Returns:
-        The value, or `None` when the request does not set it.
-    """
-    value = payload.get(name)
-    if value is not None:
-        return value
-    extra = payload.get("extra_body")
-    if extra is None:  # the usual case: skip the ABC check (runs ~25x a call)
-        return None
-    return extra.get(name) if isinstance(extra, Mapping) else None
 
 
 def thinking_on(payload: Mapping[str, Any], info: ModelInfo | None) -> bool | None:
