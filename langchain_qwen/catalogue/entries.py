@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from langchain_qwen.catalogue.lifecycle import Lifecycle
+from langchain_qwen.regions import REGIONS as _REGION_TABLE
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
@@ -28,15 +29,9 @@ says otherwise; `always`: a thinking-only model (it rejects
 Kind = Literal["commercial", "open_source", "third_party"]
 """Who makes the model: Alibaba's hosted-only models, open weights, or others."""
 
-REGIONS: tuple[str, ...] = (
-    "singapore",
-    "us",
-    "beijing",
-    "hongkong",
-    "frankfurt",
-    "tokyo",
-)
-"""The canonical region names the catalogue uses (aliases live in `regions`)."""
+REGIONS: tuple[str, ...] = tuple(_REGION_TABLE)
+"""The canonical region names the catalogue uses, in `data/regions.json`'s order
+(aliases live in `regions`)."""
 
 ModelKind = Literal["chat", "embedding", "rerank"]
 """The kinds of model the catalogue holds, one data file each."""
@@ -88,7 +83,6 @@ class Entry:
             (`None`: the model is active).
     """
 
-    KIND: ClassVar[ModelKind]
     name: str
     regions: Collection[str]
     source: str
@@ -157,7 +151,6 @@ class ModelInfo(Entry):
         release_date: The public release date (YYYY-MM-DD), if known.
     """
 
-    KIND: ClassVar[ModelKind] = "chat"
     regions: frozenset[str]
     family: str
     kind: Kind
@@ -220,7 +213,6 @@ class EmbeddingModelInfo(Entry):
         default_dimensions: The vector size without `dimensions`, if known.
     """
 
-    KIND: ClassVar[ModelKind] = "embedding"
     regions: tuple[str, ...]
     max_batch: int
     max_input_tokens: int
@@ -241,7 +233,6 @@ class RerankModelInfo(Entry):
         max_request_tokens: The most tokens of one request (`None`: unknown).
     """
 
-    KIND: ClassVar[ModelKind] = "rerank"
     regions: tuple[str, ...]
     max_documents: int | None
     max_document_tokens: int | None
