@@ -185,7 +185,7 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
                 self._info = model_kinds.check_rerank_model(self.model, self.region)
             else:
                 self._info = model_kinds.rerank_model(self.model)
-                if self._info is not None and self._info.status == "retired":
+                if self._info is not None and self._info.status() == "retired":
                     model_kinds.check_rerank_model(self.model, None)
         self._connect()
         return self

@@ -1,8 +1,9 @@
 """The model catalogue: which Qwen models exist, where, and what they can do.
 
-The facts live in `data/models.json`, each entry with its source and date; this
-module loads them once (lazily, so importing it stays cheap), validates them,
-and answers questions about them: resolve a name or snapshot to its entry,
+The facts live in `data/models.json`, each entry with its source and date, in
+the catalogue's one entry shape (`catalogue.entries.ModelInfo`); this module
+has them loaded and checked once by `catalogue.schema` (lazily, so importing it
+stays cheap), and answers questions about them: resolve a name or snapshot to its entry,
 check a name against a region with helpful suggestions, list the models of a
 region, and describe a model as a LangChain model profile.
 """
@@ -11,12 +12,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 from collections.abc import Mapping
-from importlib import resources
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from langchain_qwen.catalogue import schema
 from langchain_qwen.catalogue.entries import (
     _DATED,
     _LATEST_SUFFIX,
@@ -29,9 +29,6 @@ from langchain_qwen.catalogue.entries import (
     RetiredFamily,
     Status,
     Thinking,
-    _grammar_from_json,
-    _retired_families_from_json,
-    parse_catalog,
 )
 from langchain_qwen.catalogue.lifecycle import (
     DeprecatedModelWarning,
@@ -41,6 +38,7 @@ from langchain_qwen.catalogue.lifecycle import (
     real_date,
     warn_once,
 )
+from langchain_qwen.catalogue.schema import parse_catalog
 from langchain_qwen.regions import canonical_region
 
 if TYPE_CHECKING:
@@ -55,18 +53,7 @@ def retired_families() -> tuple[RetiredFamily, ...]:
     Returns:
         The families, in data order.
     """
-    return _retired_families_from_json(_document())
-
-
-def _decode() -> Any:
-    # importlib.resources reads the file from a wheel or a zip as well as from a
-    # source checkout.
-    text = (
-        resources.files("langchain_qwen.data")
-        .joinpath("models.json")
-        .read_text(encoding="utf-8")
-    )
-    return json.loads(text)
+    return schema.retired_families(_document())
 
 
 @functools.cache
@@ -75,7 +62,7 @@ def _document() -> Mapping[str, Any]:
     # and live on as `_catalog`'s ModelInfo objects, so their decoded JSON is
     # not kept. Most programs never need this (unknown names, the CLI).
     return MappingProxyType(
-        {key: value for key, value in _decode().items() if key != "models"}
+        {key: value for key, value in schema.load("chat").items() if key != "models"}
     )
 
 
@@ -92,16 +79,16 @@ def data_date() -> str:
 def _grammar() -> _names.Grammar:
     from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
 
-    grammar = _grammar_from_json(_document())
+    data = schema.grammar(_document())
     # Words of listed names count too, so the data never disagrees with itself.
-    extra = _names.words_of(_catalog(), grammar.heads)
-    return _names.Grammar(grammar.heads, grammar.words | extra)
+    extra = _names.words_of(_catalog(), data.heads)
+    return _names.Grammar(data.heads, data.words | extra)
 
 
 @functools.cache
 def _catalog() -> Mapping[str, ModelInfo]:
     # Decoded for this parse only (the cache keeps the result, once).
-    return parse_catalog(_decode())
+    return parse_catalog(schema.load("chat"))
 
 
 def _split_snapshot(model: str) -> tuple[str, str] | None:

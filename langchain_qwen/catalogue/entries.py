@@ -1,29 +1,21 @@
-"""Catalogue entries: the shape of a chat model's facts, parsed and checked from JSON.
+"""Catalogue entries: the one shape of a model's facts, for every kind of model.
 
-`parse_catalog` turns `data/models.json` into `ModelInfo` entries and refuses a
-document that does not hold together (unknown fields, bad dates, aliases that
-collide, successors that do not exist); `catalogue.catalog` loads it once and
-answers questions about it.
+`Entry` holds what every model has (id, regions, lifecycle, source and date);
+`ModelInfo` (chat), `EmbeddingModelInfo` and `RerankModelInfo` add the facts of
+their kind. `catalogue.schema` reads and checks them from `data/`;
+`catalogue.catalog` (chat) and `catalogue.kinds` (embedding, rerank) answer
+questions about them.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from typing import Literal
 
-from langchain_qwen.catalogue.lifecycle import (
-    Lifecycle,
-    is_iso_date,
-    parse_lifecycle,
-)
-
-if TYPE_CHECKING:
-    # Imported where used: only names the catalogue does not list need it.
-    from langchain_qwen.catalogue import names as _names
+from langchain_qwen.catalogue.lifecycle import Lifecycle
+from langchain_qwen.regions import REGIONS as _REGION_TABLE
 
 Thinking = Literal["none", "optional_off", "optional_on", "always"]
 """How a model thinks.
@@ -37,15 +29,12 @@ says otherwise; `always`: a thinking-only model (it rejects
 Kind = Literal["commercial", "open_source", "third_party"]
 """Who makes the model: Alibaba's hosted-only models, open weights, or others."""
 
-REGIONS: tuple[str, ...] = (
-    "singapore",
-    "us",
-    "beijing",
-    "hongkong",
-    "frankfurt",
-    "tokyo",
-)
-"""The canonical region names the catalogue uses (aliases live in `regions`)."""
+REGIONS: tuple[str, ...] = tuple(_REGION_TABLE)
+"""The canonical region names the catalogue uses, in `data/regions.json`'s order
+(aliases live in `regions`)."""
+
+ModelKind = Literal["chat", "embedding", "rerank"]
+"""The kinds of model the catalogue holds, one data file each."""
 
 Status = Literal["active", "deprecated", "retired", "unknown"]
 """A model's lifecycle status, as `model.profile["status"]` reports it.
@@ -55,10 +44,8 @@ it is let through with its capability checks off.
 """
 
 SCHEMA_VERSION = 2
+"""The catalogue documents' `schema_version` (chat, embedding and rerank alike)."""
 
-# The fields every entry must carry, with the JSON types they must have. Listing
-# them here (rather than trusting the file) turns a hand-edit mistake into a
-# clear error on first use instead of a wrong answer later.
 CAPABILITIES: tuple[str, ...] = (
     "tools",
     "tool_choice_required",
@@ -75,42 +62,6 @@ CAPABILITIES: tuple[str, ...] = (
 """What a model can do: `true`, `false` (a documented no, cited in the entry's
 `source`) or `null` (unknown). Only `false` is refused; unknown is let through."""
 
-_BOOL_FIELDS = (
-    "tools",
-    "tool_choice_required",
-    "image_inputs",
-    "video_inputs",
-    "audio_inputs",
-    "thinking_budget",
-    "preserve_thinking",
-    "stream_only",
-    "thinking_requires_stream",
-    "json_object",
-    "json_schema",
-    "n_gt_1",
-    "partial",
-)
-_STR_FIELDS = ("name", "family", "kind", "thinking", "source", "date")
-_OPTIONAL_INT_FIELDS = ("context_window", "max_output_tokens")
-_SNAPSHOT_FORMS = ("latest", "dated", "legacy")
-_REQUIRED_FIELDS = frozenset(
-    (*_BOOL_FIELDS, *_STR_FIELDS, *_OPTIONAL_INT_FIELDS, "regions", "snapshots")
-)
-# Fields an entry may leave out; each has the default of its `ModelInfo` field.
-_OPTIONAL_FIELDS = frozenset(
-    ("reasoning_effort", "release_date", "lifecycle", "max_output_tokens_thinking")
-)
-_TOP_LEVEL = frozenset(
-    (
-        "schema_version",
-        "date",
-        "regions",
-        "notes",
-        "name_grammar",
-        "retired_families",
-        "models",
-    )
-)
 # Snapshot suffixes. Each match is checked as a real calendar date too, so a
 # typo such as `qwen-plus-2025-13-99` is an unknown model, not a snapshot.
 _DATED = re.compile(r"^(?P<base>.+)-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
@@ -120,14 +71,55 @@ _LATEST_SUFFIX = "-latest"
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What the catalogue knows about one model alias and its snapshots.
+class Entry:
+    """What the catalogue knows about every model, whatever its kind.
 
     Attributes:
-        name: The alias users type, e.g. `"qwen-plus"`.
+        name: The id users pass, e.g. `"qwen-plus"` or `"text-embedding-v4"`.
+        regions: Canonical names of the regions that offer the model.
+        source: A short citation of the entry's facts (public pages).
+        date: The date (YYYY-MM-DD) at which the cited sources were current.
+        lifecycle: The retirement or deprecation, if Alibaba announced one
+            (`None`: the model is active).
+    """
+
+    name: str
+    regions: Collection[str]
+    source: str
+    date: str
+    lifecycle: Lifecycle | None
+
+    def status(self, region: str | None = None) -> Status:
+        """The lifecycle status, in `region` if given (retirements are regional).
+
+        Args:
+            region: A canonical region name, or `None` for anywhere.
+
+        Returns:
+            `"retired"`, `"deprecated"` or `"active"`.
+        """
+        life = self.lifecycle
+        if life is None:
+            return "active"
+        if (
+            life.status == "retired"
+            and region is not None
+            and region not in life.regions
+        ):
+            return "active"
+        return life.status
+
+
+@dataclass(frozen=True)
+class ModelInfo(Entry):
+    """What the catalogue knows about one chat model alias and its snapshots.
+
+    Besides `Entry`'s fields (`name` is the alias users type, e.g.
+    `"qwen-plus"`; `regions` a frozenset):
+
+    Attributes:
         family: A human family name, e.g. `"Qwen-Plus"`.
         kind: `"commercial"`, `"open_source"` or `"third_party"`.
-        regions: Canonical names of the regions that offer the model.
         latest: Whether `<name>-latest` exists.
         dated: Whether dated snapshots `<name>-YYYY-MM-DD` exist (for a `-us`
             alias: `<base>-YYYY-MM-DD-us`).
@@ -153,19 +145,15 @@ class ModelInfo:
             without thinking, where the two differ).
         max_output_tokens_thinking: The output limit of a thinking call
             (reasoning and answer), where the sources give one.
-        source: A short citation of the facts above.
-        date: The date (YYYY-MM-DD) at which the cited sources were current.
         reasoning_effort_levels: The `reasoning_effort` values the model takes
             (empty: it takes none).
         reasoning_effort_default: The level used when the request names none.
         release_date: The public release date (YYYY-MM-DD), if known.
-        lifecycle: The retirement or deprecation, if Alibaba announced one.
     """
 
-    name: str
+    regions: frozenset[str]
     family: str
     kind: Kind
-    regions: frozenset[str]
     latest: bool
     dated: bool
     legacy: bool
@@ -185,33 +173,10 @@ class ModelInfo:
     partial: bool | None
     context_window: int | None
     max_output_tokens: int | None
-    source: str
-    date: str
     max_output_tokens_thinking: int | None = None
     reasoning_effort_levels: tuple[str, ...] = ()
     reasoning_effort_default: str | None = None
     release_date: str | None = None
-    lifecycle: Lifecycle | None = None
-
-    def status(self, region: str | None = None) -> Status:
-        """The lifecycle status, in `region` if given (retirements are regional).
-
-        Args:
-            region: A canonical region name, or `None` for anywhere.
-
-        Returns:
-            `"retired"`, `"deprecated"` or `"active"`.
-        """
-        life = self.lifecycle
-        if life is None:
-            return "active"
-        if (
-            life.status == "retired"
-            and region is not None
-            and region not in life.regions
-        ):
-            return "active"
-        return life.status
 
     @property
     def input_kinds(self) -> tuple[str, ...]:
@@ -234,219 +199,44 @@ class ModelInfo:
         return self.thinking != "none"
 
 
-def _fail(where: str, problem: str) -> ValueError:
-    return ValueError(
-        f"Invalid model catalogue (langchain_qwen/data/models.json): {where}: {problem}"
-    )
+@dataclass(frozen=True)
+class EmbeddingModelInfo(Entry):
+    """One embedding model of the catalogue (`regions` a tuple, in data order).
 
+    Besides `Entry`'s fields:
 
-def _entry_from_json(
-    raw: Any, index: int, shared: dict[Any, Any] | None = None
-) -> ModelInfo:
-    """Build one `ModelInfo` from a JSON entry, checking every field.
-
-    Args:
-        raw: The decoded JSON entry.
-        index: Its position, for error messages.
-        shared: Values already used by other entries (equal values become one
-            object); filled in as entries are built.
-
-    Returns:
-        The entry as a `ModelInfo`.
-
-    Raises:
-        ValueError: If a field is missing, unknown or of the wrong type.
+    Attributes:
+        max_batch: The most texts one request takes.
+        max_input_tokens: The most tokens one text may have.
+        dimensions: The `dimensions` values the model takes (`None`: not
+            documented, so not checked).
+        default_dimensions: The vector size without `dimensions`, if known.
     """
-    if not isinstance(raw, dict):
-        raise _fail(f"models[{index}]", "an entry must be an object")
-    where = f"models[{index}] ({raw.get('name', '?')!r})"
-    missing = _REQUIRED_FIELDS - raw.keys()
-    if missing:
-        raise _fail(where, f"missing fields {sorted(missing)}")
-    unknown = raw.keys() - _REQUIRED_FIELDS - _OPTIONAL_FIELDS
-    if unknown:
-        raise _fail(where, f"unknown fields {sorted(unknown)}")
-    for key in _BOOL_FIELDS:
-        value = raw[key]
-        if not isinstance(value, bool) and not (value is None and key in CAPABILITIES):
-            what = "true, false or null" if key in CAPABILITIES else "true or false"
-            raise _fail(where, f"{key!r} must be {what}")
-    for key in _STR_FIELDS:
-        if not isinstance(raw[key], str) or not raw[key]:
-            raise _fail(where, f"{key!r} must be a non-empty string")
-    for key in (*_OPTIONAL_INT_FIELDS, "max_output_tokens_thinking"):
-        value = raw.get(key)
-        # bool is a subclass of int: reject it explicitly.
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value <= 0
-        ):
-            raise _fail(where, f"{key!r} must be a positive integer or null")
-    if raw["kind"] not in get_args(Kind):
-        raise _fail(where, f"kind {raw['kind']!r} is not one of {get_args(Kind)}")
-    if raw["thinking"] not in get_args(Thinking):
-        raise _fail(
-            where, f"thinking {raw['thinking']!r} is not one of {get_args(Thinking)}"
-        )
-    regions = raw["regions"]
-    if not isinstance(regions, list) or not regions:
-        raise _fail(where, "'regions' must be a non-empty list")
-    bad = [r for r in regions if r not in REGIONS]
-    if bad:
-        raise _fail(where, f"unknown regions {bad}; valid: {', '.join(REGIONS)}")
-    snapshots = raw["snapshots"]
-    if (
-        not isinstance(snapshots, dict)
-        or set(snapshots) != set(_SNAPSHOT_FORMS)
-        or not all(isinstance(v, bool) for v in snapshots.values())
-    ):
-        raise _fail(where, f"'snapshots' must map {list(_SNAPSHOT_FORMS)} to booleans")
-    try:
-        datetime.date.fromisoformat(raw["date"])
-    except ValueError:
-        raise _fail(where, f"date {raw['date']!r} is not YYYY-MM-DD") from None
-    levels, default_level = _reasoning_effort(raw.get("reasoning_effort"), where)
-    release = raw.get("release_date")
-    if release is not None and not is_iso_date(release):
-        raise _fail(where, f"release_date {release!r} is not YYYY-MM-DD")
-    # Entries repeat the same region sets, families, kinds and dates, and the
-    # catalogue stays in memory for good: keep one object of each.
-    pool = shared if shared is not None else {}
-    return ModelInfo(
-        name=raw["name"],
-        family=_share(pool, raw["family"]),
-        kind=_share(pool, raw["kind"]),
-        regions=_share(pool, frozenset(regions)),
-        latest=snapshots["latest"],
-        dated=snapshots["dated"],
-        legacy=snapshots["legacy"],
-        tools=raw["tools"],
-        tool_choice_required=raw["tool_choice_required"],
-        image_inputs=raw["image_inputs"],
-        video_inputs=raw["video_inputs"],
-        audio_inputs=raw["audio_inputs"],
-        thinking=_share(pool, raw["thinking"]),
-        thinking_budget=raw["thinking_budget"],
-        preserve_thinking=raw["preserve_thinking"],
-        stream_only=raw["stream_only"],
-        thinking_requires_stream=raw["thinking_requires_stream"],
-        json_object=raw["json_object"],
-        json_schema=raw["json_schema"],
-        n_gt_1=raw["n_gt_1"],
-        partial=raw["partial"],
-        context_window=raw["context_window"],
-        max_output_tokens=raw["max_output_tokens"],
-        max_output_tokens_thinking=raw.get("max_output_tokens_thinking"),
-        source=raw["source"],
-        date=_share(pool, raw["date"]),
-        reasoning_effort_levels=_share(pool, levels),
-        reasoning_effort_default=default_level,
-        release_date=release,
-        lifecycle=_lifecycle(raw.get("lifecycle"), where),
-    )
+
+    regions: tuple[str, ...]
+    max_batch: int
+    max_input_tokens: int
+    dimensions: tuple[int, ...] | None
+    default_dimensions: int | None
 
 
-_T = TypeVar("_T")
+@dataclass(frozen=True)
+class RerankModelInfo(Entry):
+    """One rerank model of the catalogue (`regions` a tuple, in data order).
 
+    Besides `Entry`'s fields:
 
-def _share(pool: dict[Any, Any], value: _T) -> _T:
-    """The object in `pool` equal to `value` (`value` itself, the first time)."""
-    shared: _T = pool.setdefault(value, value)
-    return shared
-
-
-def _lifecycle(raw: Any, where: str) -> Lifecycle | None:
-    try:
-        return parse_lifecycle(raw, REGIONS)
-    except ValueError as exc:
-        raise _fail(where, str(exc)) from None
-
-
-def _reasoning_effort(raw: Any, where: str) -> tuple[tuple[str, ...], str | None]:
-    """Read `{"levels": [...], "default": ...}` (absent: no `reasoning_effort`)."""
-    if raw is None:
-        return (), None
-    levels = raw.get("levels") if isinstance(raw, dict) else None
-    default = raw.get("default") if isinstance(raw, dict) else None
-    if (
-        not isinstance(levels, list)
-        or not levels
-        or not all(isinstance(v, str) and v for v in levels)
-        or set(raw) - {"levels", "default"}
-        or (default is not None and default not in levels)
-    ):
-        raise _fail(
-            where,
-            "'reasoning_effort' must be {\"levels\": [non-empty strings], "
-            '"default": one of them or null}',
-        )
-    return tuple(levels), default
-
-
-def parse_catalog(data: Any) -> Mapping[str, ModelInfo]:
-    """Validate a decoded catalogue document and index it by alias.
-
-    Args:
-        data: The decoded `models.json` document.
-
-    Returns:
-        A read-only mapping from alias to `ModelInfo`.
-
-    Raises:
-        ValueError: If the document does not follow the catalogue schema.
+    Attributes:
+        max_documents: The most documents one request takes (`None`: unknown).
+        max_document_tokens: The most tokens the query or one document may
+            have (`None`: unknown).
+        max_request_tokens: The most tokens of one request (`None`: unknown).
     """
-    if not isinstance(data, dict):
-        raise _fail("document", "the top level must be an object")
-    unknown = data.keys() - _TOP_LEVEL
-    if unknown:
-        raise _fail("document", f"unknown keys {sorted(unknown)}")
-    if "name_grammar" in data:
-        _grammar_parts(data)
-    _retired_families_from_json(data)
-    if "date" in data and not is_iso_date(data["date"]):
-        raise _fail("date", f"{data['date']!r} is not YYYY-MM-DD")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        raise _fail(
-            "schema_version",
-            f"expected {SCHEMA_VERSION}, got {data.get('schema_version')!r}",
-        )
-    if tuple(data.get("regions", ())) != REGIONS:
-        raise _fail("regions", f"expected {list(REGIONS)}, got {data.get('regions')!r}")
-    models = data.get("models")
-    if not isinstance(models, list) or not models:
-        raise _fail("models", "must be a non-empty list")
-    index: dict[str, ModelInfo] = {}
-    shared: dict[Any, Any] = {}
-    for i, raw in enumerate(models):
-        info = _entry_from_json(raw, i, shared)
-        if info.name in index:
-            raise _fail(f"models[{i}]", f"duplicate name {info.name!r}")
-        index[info.name] = info
-    for info in index.values():
-        successor = info.lifecycle.successor if info.lifecycle else None
-        if successor is not None and successor not in index:
-            raise _fail(info.name, f"successor {successor!r} is not in the catalogue")
-    return MappingProxyType(index)
 
-
-def _grammar_from_json(data: Any) -> _names.Grammar:
-    from langchain_qwen.catalogue import names as _names  # noqa: PLC0415
-
-    return _names.Grammar(*_grammar_parts(data))
-
-
-def _grammar_parts(data: Any) -> tuple[frozenset[str], frozenset[str]]:
-    """The `name_grammar`'s heads and words, checked."""
-    raw = data.get("name_grammar") if isinstance(data, Mapping) else None
-    if (
-        not isinstance(raw, dict)
-        or set(raw) != {"heads", "words", "source", "date"}
-        or not all(isinstance(h, str) and h for h in raw["heads"])
-        or not all(isinstance(w, str) and w for w in raw["words"])
-    ):
-        raise _fail(
-            "name_grammar", "must be {heads: [...], words: [...], source, date}"
-        )
-    return frozenset(raw["heads"]), frozenset(raw["words"])
+    regions: tuple[str, ...]
+    max_documents: int | None
+    max_document_tokens: int | None
+    max_request_tokens: int | None
 
 
 _SNAPSHOT_TAIL = re.compile(r"latest|\d{4}-\d{2}-\d{2}|\d{4}")
@@ -495,38 +285,3 @@ class RetiredFamily:
             )
             for name in self.ids
         )
-
-
-def _retired_families_from_json(data: Mapping[str, Any]) -> tuple[RetiredFamily, ...]:
-    raw = data.get("retired_families", [])
-    families = []
-    for i, item in enumerate(raw if isinstance(raw, list) else [None]):
-        lists = [
-            item.get(key, []) if isinstance(item, dict) else None
-            for key in ("prefixes", "ids")
-        ]
-        if (
-            not isinstance(item, dict)
-            or not set(item) <= {"prefixes", "ids", "date", "source", "successor"}
-            or not isinstance(item.get("successor", ""), str)
-            or not all(isinstance(v, list) for v in lists)
-            or not any(lists)
-            or not all(isinstance(p, str) and p for v in lists for p in v)  # type: ignore[union-attr]
-            or not is_iso_date(item["date"])
-            or not isinstance(item["source"], str)
-        ):
-            raise _fail(
-                f"retired_families[{i}]",
-                "must be {prefixes and/or ids: [non-empty strings], date: "
-                "YYYY-MM-DD, source}",
-            )
-        families.append(
-            RetiredFamily(
-                tuple(item.get("prefixes", [])),
-                tuple(item.get("ids", [])),
-                item["date"],
-                item["source"],
-                item.get("successor"),
-            )
-        )
-    return tuple(families)

@@ -2,8 +2,10 @@
 
 DashScope retires models on notice (a snapshot 30 days after it, a mainline
 model 3 months after). The catalogue records the notices it knows in each
-entry's `lifecycle`; `catalog.check_model` turns them into an error (retired)
-or a warning (deprecated). Warnings come once per name per process.
+entry's `lifecycle`, one shape for chat, embedding and rerank models (status,
+date, regions, successor, the notice as `source`); `catalog.check_model` turns
+them into an error (retired) or a warning (deprecated), `kinds.check_*` into an
+error (retired). Warnings come once per name per process.
 """
 
 from __future__ import annotations
@@ -110,9 +112,21 @@ def parse_lifecycle(raw: Any, regions: Collection[str]) -> Lifecycle | None:
     status = raw.get("status") if isinstance(raw, dict) else None
     keys = _KEYS.get(status) if isinstance(status, str) else None
     if keys is None or set(raw) != keys:
+        if keys is None:
+            needs = "status must be 'retired' or 'deprecated'"
+        elif status == "retired":
+            # `retired_on` named the retired date in the first embedding and
+            # rerank files; the message still says where it went.
+            needs = (
+                "a retired model needs retired_on (its 'date', YYYY-MM-DD), "
+                "regions, successor and source"
+            )
+        else:
+            needs = "a deprecated model needs announced, retires, successor, source"
         raise ValueError(
-            "'lifecycle' must be {status: 'retired', date, regions, successor, "
-            "source} or {status: 'deprecated', announced, retires, successor, source}"
+            f"'lifecycle': {needs}; it must be {{status: 'retired', date, regions, "
+            "successor, source} or {status: 'deprecated', announced, retires, "
+            "successor, source}"
         )
     date = raw["date"] if status == "retired" else raw["announced"]
     retires = raw.get("retires")

@@ -67,7 +67,7 @@ def rerank_route(request: RecordedRequest) -> Reply:
     if not isinstance(model, str) or not model:
         return _invalid("Model not specified: the 'model' field is required.")
     info = model_kinds.rerank_model(model)
-    if info is not None and info.status == "retired":
+    if info is not None and info.status() == "retired":
         return error_reply(
             404,
             "ModelNotFound",

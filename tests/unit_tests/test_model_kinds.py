@@ -97,11 +97,17 @@ def test_region_check() -> None:
     [
         (lambda d: d.update(kind="rerank"), "kind must be 'embedding'"),
         (lambda d: d["models"][0].update(regions=["mars"]), "regions must be"),
-        (lambda d: d["models"][0].update(status="gone"), "status must be"),
+        (
+            lambda d: d["models"][0].update(lifecycle={"status": "gone"}),
+            "status must be",
+        ),
         (lambda d: d["models"][0].update(max_batch=0), "max_batch must be"),
         (lambda d: d["models"][0].update(dimensions=[]), "dimensions must be"),
         (lambda d: d["models"][0].update(default_dimensions=3), "default_dimensions"),
-        (lambda d: d["models"][0].update(status="retired"), "needs retired_on"),
+        (
+            lambda d: d["models"][0].update(lifecycle={"status": "retired"}),
+            "needs retired_on",
+        ),
         (lambda d: d["models"].append(dict(d["models"][0])), "duplicate name"),
         (lambda d: d["models"][0].pop("source"), "source must be"),
     ],
