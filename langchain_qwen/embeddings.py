@@ -126,19 +126,9 @@ class QwenEmbeddings(DashScopeService, Embeddings, Serializable):
     """
 
     @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """`dumps`/`loads` keep it (the key as a secret reference)."""
-        return True
-
-    @classmethod
     def get_lc_namespace(cls) -> list[str]:
         """Where `loads` finds the class: `langchain_qwen.embeddings`."""
         return ["langchain_qwen", "embeddings"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Map the key field to its environment variable."""
-        return {"api_key": "DASHSCOPE_API_KEY"}
 
     model: str = DEFAULT_MODEL
     """The embedding model."""

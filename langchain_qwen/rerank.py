@@ -130,19 +130,9 @@ class QwenRerank(DashScopeService, BaseDocumentCompressor, Serializable):
     """
 
     @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """`dumps`/`loads` keep it (the key as a secret reference)."""
-        return True
-
-    @classmethod
     def get_lc_namespace(cls) -> list[str]:
         """Where `loads` finds the class: `langchain_qwen.rerank`."""
         return ["langchain_qwen", "rerank"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Map the key field to its environment variable."""
-        return {"api_key": "DASHSCOPE_API_KEY"}
 
     model: str = _DEFAULT_MODEL
     """The rerank model (the region's default when not given)."""

@@ -222,6 +222,18 @@ class DashScopeService(BaseModel):
     per region (`_default_model_for`).
     """
 
+    # LangChain serialisation (`dumps`/`loads`), for the subclasses that are
+    # `Serializable`: the key is written as a reference to DASHSCOPE_API_KEY.
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """`dumps`/`loads` keep it (the key as a secret reference)."""
+        return True
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map the key field to its environment variable."""
+        return {"api_key": "DASHSCOPE_API_KEY"}
+
     region: str | None = None
     """Canonical region name after resolution; `None` for a non-DashScope host."""
 
