@@ -1,7 +1,7 @@
 """`reasoning_effort`: its levels per model, and what `"none"` means.
 
-Checked against the catalogue's levels (`ModelInfo.reasoning_effort_levels`;
-none listed means the model takes none). DashScope's levels are `none`,
+Checked against the catalogue's levels (`ModelInfo.reasoning_effort_levels`);
+where it lists none, the levels are unknown and the request is sent as given. DashScope's levels are `none`,
 `minimal`, `low`, `medium`, `high`, `xhigh` (the live compatible-mode error
 text, VicBilibily/GCMP#384, 2026-08-27): `none` turns thinking off.
 """
@@ -62,18 +62,9 @@ def check_reasoning_effort(
         raise ValueError(msg)
     levels = info.reasoning_effort_levels
     if not levels:
-        budget = (
-            " Limit its thinking with thinking_budget=... instead."
-            if info.thinking_budget
-            else ""
-        )
-        msg = (
-            f"Model {model!r} takes no reasoning_effort.{budget} Drop "
-            "reasoning_effort, or use a model that takes it"
-            f"{_effort_models(info)}; if the catalogue is out of date for this "
-            "model, pass validate_model=False."
-        )
-        raise ValueError(msg)
+        # The catalogue does not say which levels this model takes: unknown is
+        # not no, so DashScope decides (no page documents a refusal).
+        return
     if effort not in levels:
         msg = (
             f"Model {model!r} takes reasoning_effort "

@@ -300,11 +300,18 @@ def test_reasoning_effort_checks_run_before_sending(
         chat.invoke("hi", reasoning_effort="low", enable_thinking=False)
     with pytest.raises(ValueError, match="'qwen-max' has no thinking mode"):
         chat.invoke("hi", model="qwen-max", reasoning_effort="low")
-    with pytest.raises(ValueError, match="'qwen-plus' takes no reasoning_effort"):
-        chat.invoke("hi", model="qwen-plus", reasoning_effort="low")
     with pytest.raises(ValueError, match="cannot be combined"):
         _chat(server, model=effort_model, reasoning_effort="low", thinking_budget=9)
     assert server.requests == []
+
+
+def test_reasoning_effort_is_sent_where_the_catalogue_lists_no_levels(
+    server: DashScopeServer,
+) -> None:
+    # No page says qwen-plus refuses reasoning_effort: unknown is not no.
+    server.enqueue(text_completion("ok"))
+    _chat(server, model="qwen-plus").invoke("hi", reasoning_effort="low")
+    assert _body(server)["reasoning_effort"] == "low"
 
 
 # --- structured output surfaces broken tool arguments -----------------------------

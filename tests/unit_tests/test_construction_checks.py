@@ -68,7 +68,7 @@ def test_instance_ranges_fail_at_construction(
         ({"model": "qwen-max", "preserve_thinking": True}, "does not read earlier"),
         ({"model": "qwen3-max", "n": 2}, "'qwen3-max' returns one choice"),
         ({"model": "qwen-max", "reasoning_effort": "low"}, "has no thinking mode"),
-        ({"model": "qwen3.7-plus", "reasoning_effort": "low"}, "takes no reasoning"),
+        ({"model": "qwen3.8-max", "reasoning_effort": "max"}, "takes reasoning_effort"),
         (
             {"model": "qwen-plus", "max_tokens": 10**7},
             "above 'qwen-plus''s output limit",
