@@ -1,9 +1,10 @@
 """`reasoning_effort`: its levels per model, and what `"none"` means.
 
 Checked against the catalogue's levels (`ModelInfo.reasoning_effort_levels`);
-where it lists none, the levels are unknown and the request is sent as given. DashScope's levels are `none`,
-`minimal`, `low`, `medium`, `high`, `xhigh` (the live compatible-mode error
-text, VicBilibily/GCMP#384, 2026-08-27): `none` turns thinking off.
+where it lists none, the levels are unknown and the request is sent as given.
+DashScope's levels are `none`, `minimal`, `low`, `medium`, `high`, `xhigh` (the
+live compatible-mode error text, VicBilibily/GCMP#384, 2026-08-27): `none`
+turns thinking off.
 """
 
 from __future__ import annotations
