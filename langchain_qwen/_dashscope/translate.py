@@ -204,7 +204,11 @@ def _translate_status(exc: openai.APIStatusError, ctx: ErrorContext) -> BaseExce
     if kind is QwenInvalidRequestError and isinstance(exc, ContextOverflowError):
         kind = QwenContextOverflowError
     summary = exc.message
-    if fields.message and fields.message not in summary:
+    if framed is not None and fields.message:
+        # Some SDKs (openai<3) put the raw SSE line in the message: say it as
+        # the SDK says a JSON error, the same on every SDK.
+        summary = f"Error code: {status} - {fields.message}"
+    elif fields.message and fields.message not in summary:
         summary = f"{summary} - {fields.message}"
     new = _rebuild(
         exc,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,14 @@ def server() -> Iterator[DashScopeServer]:
         yield s
 
 
+@pytest.fixture
+def no_tqdm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide tqdm (some environments have it), so the plain bar draws."""
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+
+
+@pytest.mark.usefixtures("no_tqdm")
 def test_show_progress_bar_draws_a_bar_over_the_batches(
     server: DashScopeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -33,6 +42,20 @@ def test_show_progress_bar_draws_a_bar_over_the_batches(
     assert "25/25 texts" in err
 
 
+def test_show_progress_bar_uses_tqdm_when_installed(
+    server: DashScopeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("tqdm", reason="tqdm is not installed here")
+    embeddings = QwenEmbeddings(
+        base_url=server.base_url, api_key=KEY, show_progress_bar=True
+    )
+    embeddings.embed_documents([f"t{i}" for i in range(12)])
+    err = capsys.readouterr().err
+    assert "12/12" in err
+    assert "texts" not in err  # tqdm's own bar, not the plain one
+
+
+@pytest.mark.usefixtures("no_tqdm")
 async def test_show_progress_bar_async(
     server: DashScopeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
