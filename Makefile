@@ -15,6 +15,7 @@ lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy langchain_qwen
+	$(PY) scripts/house.py
 
 format:
 	$(PY) -m ruff format .
