@@ -61,12 +61,10 @@ def check_reasoning_effort(
             f"it{_effort_models(info)}.{OUT_OF_DATE}"
         )
         raise ValueError(msg)
+    # Where the catalogue lists no levels they are unknown, and unknown is not
+    # no: the level is DashScope's to judge; the documented pairs still apply.
     levels = info.reasoning_effort_levels
-    if not levels:
-        # The catalogue does not say which levels this model takes: unknown is
-        # not no, so DashScope decides (no page documents a refusal).
-        return
-    if effort not in levels:
+    if levels and effort not in levels:
         msg = (
             f"Model {model!r} takes reasoning_effort "
             f"{', '.join(repr(level) for level in levels)}, got {effort!r}."
@@ -87,7 +85,7 @@ def check_reasoning_effort(
             "(DashScope refuses the pair): keep one of them."
         )
         raise ValueError(msg)
-    if not thinking:
+    if levels and not thinking:
         msg = (
             f"reasoning_effort only tunes thinking, and model {model!r} is not "
             "thinking in this call: also pass enable_thinking=True, or leave "

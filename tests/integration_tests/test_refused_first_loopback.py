@@ -312,6 +312,12 @@ def test_reasoning_effort_is_sent_where_the_catalogue_lists_no_levels(
     server.enqueue(text_completion("ok"))
     _chat(server, model="qwen-plus").invoke("hi", reasoning_effort="low")
     assert _body(server)["reasoning_effort"] == "low"
+    # The documented pair is still refused there, before sending.
+    with pytest.raises(ValueError, match="cannot be combined"):
+        _chat(server, model="qwen-plus").invoke(
+            "hi", reasoning_effort="low", enable_thinking=True, thinking_budget=50
+        )
+    assert len(server.requests) == 1
 
 
 # --- structured output surfaces broken tool arguments -----------------------------
