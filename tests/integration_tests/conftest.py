@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from langchain_openai.chat_models import _client_utils
 from pytest_socket import enable_socket, socket_allow_hosts
+
+from langchain_qwen._chat import transport as _transport
 
 LOOPBACK = ["127.0.0.1", "localhost", "::1"]
 
@@ -32,3 +35,18 @@ def _fresh_async_clients() -> object:
     """
     yield
     _client_utils._cached_async_httpx_client.cache_clear()
+
+
+@pytest.fixture
+def lean_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each call the lean transport serves."""
+    calls: list[str] = []
+    for name in ("generate", "agenerate", "stream", "astream"):
+        original = getattr(_transport, name)
+
+        def spy(*args: Any, _f: Any = original, _n: str = name, **kw: Any) -> Any:
+            calls.append(_n)
+            return _f(*args, **kw)
+
+        monkeypatch.setattr(_transport, name, spy)
+    return calls

@@ -22,7 +22,6 @@ import wrapt
 
 from langchain_qwen import ChatQwen
 from langchain_qwen._chat import sdk_path
-from langchain_qwen._chat import transport as _transport
 from langchain_qwen._dashscope import clients as _clients
 from langchain_qwen.testing import DashScopeServer
 
@@ -33,21 +32,6 @@ MODES = ("invoke", "stream", "ainvoke", "astream")
 def server() -> Iterator[DashScopeServer]:
     with DashScopeServer() as srv:
         yield srv
-
-
-@pytest.fixture
-def lean_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record each call the lean transport serves."""
-    calls: list[str] = []
-    for name in ("generate", "agenerate", "stream", "astream"):
-        original = getattr(_transport, name)
-
-        def spy(*args: Any, _f: Any = original, _n: str = name, **kw: Any) -> Any:
-            calls.append(_n)
-            return _f(*args, **kw)
-
-        monkeypatch.setattr(_transport, name, spy)
-    return calls
 
 
 def _model(server: DashScopeServer) -> ChatQwen:

@@ -24,7 +24,6 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, Field
 
 from langchain_qwen import ChatQwen
-from langchain_qwen._chat import transport as _transport
 from langchain_qwen.testing import (
     DashScopeServer,
     Reply,
@@ -139,19 +138,8 @@ def _pair(server: DashScopeServer, **kwargs: Any) -> tuple[ChatQwen, ChatQwen]:
     return lean, typed
 
 
-@pytest.fixture(autouse=True)
-def lean_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record each call the lean transport serves."""
-    calls: list[str] = []
-    for name in ("generate", "agenerate", "stream", "astream"):
-        original = getattr(_transport, name)
-
-        def spy(*args: Any, _f: Any = original, _n: str = name, **kw: Any) -> Any:
-            calls.append(_n)
-            return _f(*args, **kw)
-
-        monkeypatch.setattr(_transport, name, spy)
-    return calls
+# Every call here is recorded (the `lean_calls` fixture of conftest.py).
+pytestmark = pytest.mark.usefixtures("lean_calls")
 
 
 async def _compare(
